@@ -1,0 +1,149 @@
+/**
+ * `flash`: tiled scaled dot-product attention with online softmax (FlashAttention's scheme). For
+ * each block of `tile` queries it streams K and V in tiles of `tile` keys, keeping per query row a
+ * running max `m`, a running sum `l` and an accumulator that is rescaled by `exp(m_old − m_new)`
+ * whenever the max grows; the block is divided by `l` once all tiles are seen. The result equals
+ * `softmax` (within 1e-5), but scratch memory is O(tile·d) whatever the sequence length, where
+ * `softmax` needs one score per key (O(seq_len)). Arithmetic is f64, as in `softmax`.
+ *
+ * @example
+ * ```ts
+ * import flash from "./flash.ts";
+ * const p = { seq_len: 2, d: 2, tile: 1, causal: false };
+ * const q = new Float32Array([1, 0, 0, 1]);
+ * const k = q, v = new Float32Array([1, 2, 3, 4]);
+ * const kernel = flash.prepare(p, { q, k, v, seq_len: 2, q_width: 2, kv_width: 2 });
+ * kernel.run();
+ * kernel.output; // Float32Array(4), equal to softmax's
+ * ```
+ * @module
+ */
+import * as v from "valibot";
+import { type AttentionInputs, defineKernel, type KernelDefinition, type KernelInstance } from "../src/contracts.ts";
+import { attentionScale, dim } from "./params.ts";
+import { attendedPairs } from "./softmax.ts";
+import { accumulateValues, expScores, loadScaledRow, scaleRow, scoreKeys, storeRow } from "./row_softmax.ts";
+
+const params = v.object({
+  seq_len: dim("seq_len"),
+  d: dim("d"),
+  tile: v.optional(dim("tile"), 64),
+  causal: v.optional(v.boolean("causal must be true or false"), false),
+});
+
+/** Parameters of the flash kernel. */
+export type FlashParams = v.InferOutput<typeof params>;
+
+const F32_BYTES = 4;
+const F64_BYTES = 8;
+
+/** Tiled attention with online softmax. */
+const flash: KernelDefinition<FlashParams> = defineKernel({
+  name: "flash",
+  version: "1.0.0",
+  description: "tiled attention with online softmax (FlashAttention), O(tile·d) scratch, optional causal mask",
+  params,
+  shape: (p) => ({ seq_len: p.seq_len, q_width: p.d, kv_width: p.d }),
+  flops: (p) => 4 * p.d * attendedPairs(p),
+  memory: (p) => ({
+    kv_cache_bytes: 2 * p.seq_len * p.d * F32_BYTES,
+    activation_bytes: 2 * p.seq_len * p.d * F32_BYTES,
+    temp_buffer_bytes: Object.values(scratchLengths(p)).reduce((sum, n) => sum + n, 0) * F64_BYTES,
+  }),
+  prepare(p, inputs) {
+    if (!Number.isInteger(p.tile) || p.tile < 1) {
+      throw new RangeError(`flash: tile must be a positive integer, received ${p.tile}`);
+    }
+    return new FlashInstance(p, inputs);
+  },
+});
+
+export default flash;
+
+/** Rows per query block and keys per key tile: `tile`, or the sequence length when shorter. */
+function blockSize(p: FlashParams): number {
+  return Math.min(p.tile, p.seq_len);
+}
+
+/** Element counts of the f64 scratch buffers; `memory()` and `prepare()` both size from here. */
+function scratchLengths(p: FlashParams): Record<"query" | "acc" | "scores" | "rowMax" | "rowSum", number> {
+  const t = blockSize(p);
+  return { query: t * p.d, acc: t * p.d, scores: t, rowMax: t, rowSum: t };
+}
+
+class FlashInstance implements KernelInstance {
+  readonly output: Float32Array;
+  readonly #q: Float32Array;
+  readonly #k: Float32Array;
+  readonly #v: Float32Array;
+  readonly #n: number;
+  readonly #d: number;
+  readonly #tile: number;
+  readonly #causal: boolean;
+  readonly #scale: number;
+  /** Scaled queries of the current block, `tile × d`. */
+  readonly #query: Float64Array;
+  /** Unnormalised outputs of the current block, `tile × d`. */
+  readonly #acc: Float64Array;
+  /** Scores, then weights, of one query row against one key tile. */
+  readonly #scores: Float64Array;
+  readonly #rowMax: Float64Array;
+  readonly #rowSum: Float64Array;
+
+  constructor(p: FlashParams, inputs: AttentionInputs) {
+    const lengths = scratchLengths(p);
+    this.output = new Float32Array(p.seq_len * p.d);
+    this.#q = inputs.q;
+    this.#k = inputs.k;
+    this.#v = inputs.v;
+    this.#n = p.seq_len;
+    this.#d = p.d;
+    this.#tile = blockSize(p);
+    this.#causal = p.causal;
+    this.#scale = attentionScale(p.d);
+    this.#query = new Float64Array(lengths.query);
+    this.#acc = new Float64Array(lengths.acc);
+    this.#scores = new Float64Array(lengths.scores);
+    this.#rowMax = new Float64Array(lengths.rowMax);
+    this.#rowSum = new Float64Array(lengths.rowSum);
+  }
+
+  /** Bound, so the runner may call it detached from the instance. */
+  readonly run = (): void => {
+    const n = this.#n, tile = this.#tile;
+    for (let i0 = 0; i0 < n; i0 += tile) this.#block(i0, Math.min(tile, n - i0));
+  };
+
+  /** Queries `[i0, i0 + rows)`: load, stream every key tile through, normalise and store. */
+  #block(i0: number, rows: number): void {
+    const d = this.#d, tile = this.#tile, causal = this.#causal;
+    for (let r = 0; r < rows; r++) loadScaledRow(this.#q, (i0 + r) * d, d, this.#scale, this.#query, r * d);
+    this.#rowMax.fill(-Infinity);
+    this.#rowSum.fill(0);
+    this.#acc.fill(0);
+    const keyEnd = causal ? i0 + rows : this.#n;
+    for (let j0 = 0; j0 < keyEnd; j0 += tile) {
+      const j1 = Math.min(j0 + tile, keyEnd);
+      for (let r = 0; r < rows; r++) {
+        const to = causal ? Math.min(j1, i0 + r + 1) : j1;
+        if (to > j0) this.#step(r, j0, to);
+      }
+    }
+    for (let r = 0; r < rows; r++) {
+      storeRow(this.#acc, r * d, d, 1 / this.#rowSum[r], this.output, (i0 + r) * d);
+    }
+  }
+
+  /** Online-softmax update of block row `r` with keys `[j0, to)`. */
+  #step(r: number, j0: number, to: number): void {
+    const d = this.#d, off = r * d, scores = this.#scores, acc = this.#acc;
+    const tileMax = scoreKeys(this.#query, off, this.#k, 0, d, d, j0, to, scores, 0);
+    const oldMax = this.#rowMax[r];
+    const max = tileMax > oldMax ? tileMax : oldMax;
+    const correction = Math.exp(oldMax - max);
+    this.#rowSum[r] = this.#rowSum[r] * correction + expScores(scores, 0, to - j0, max);
+    if (correction !== 1) scaleRow(acc, off, d, correction);
+    accumulateValues(this.#v, 0, d, d, j0, to, scores, 0, acc, off);
+    this.#rowMax[r] = max;
+  }
+}

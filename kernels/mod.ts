@@ -1,0 +1,18 @@
+/**
+ * Built-in kernels by the name a spec uses in `kernel:` or `baseline:`.
+ *
+ * @example
+ * ```ts
+ * import { builtinKernels } from "./mod.ts";
+ * builtinKernels.softmax.version; // "1.0.0"
+ * ```
+ * @module
+ */
+import type { KernelDefinition } from "../src/contracts.ts";
+import softmax from "./softmax.ts";
+
+/** Every built-in kernel, by name. */
+// deno-lint-ignore no-explicit-any
+export const builtinKernels: Record<string, KernelDefinition<any>> = {
+  softmax,
+};

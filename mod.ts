@@ -1,0 +1,59 @@
+/**
+ * attnbench public API: define kernels and profiler plugins, load and run specs.
+ *
+ * @example
+ * ```ts
+ * import { defineProfiler, runSpec } from "./mod.ts";
+ *
+ * export default defineProfiler({
+ *   name: "calls",
+ *   apiVersion: 1,
+ *   create: () => ({ stop: (_ctx, m) => ({ total: m.total_calls }) }),
+ * });
+ *
+ * const { manifest } = await runSpec("specs/softmax-sweep.yaml", { outputDir: "/tmp/out" });
+ * ```
+ * @module
+ */
+export type {
+  AttentionInputs,
+  Awaitable,
+  CaseContext,
+  CaseInfo,
+  HostContext,
+  InputShape,
+  KernelDefinition,
+  KernelInstance,
+  KernelMemory,
+  Measurement,
+  MetricValue,
+  Metrics,
+  ParamsSchema,
+  ProfilerDefinition,
+  ProfilerInstance,
+  RunContext,
+  Table,
+} from "./src/contracts.ts";
+export { defineKernel, defineProfiler } from "./src/contracts.ts";
+export { AttnbenchError, KernelError, PluginError, SpecError } from "./src/errors.ts";
+export type { SourceLocation } from "./src/errors.ts";
+export { loadSpec, parseSpec } from "./src/spec/load.ts";
+export type { LoadedSpec } from "./src/spec/load.ts";
+export { specSchema } from "./src/spec/schema.ts";
+export type { Budget, Spec } from "./src/spec/schema.ts";
+export { planRun } from "./src/plan.ts";
+export type { CasePlan, RunPlan } from "./src/plan.ts";
+export { runPlan } from "./src/runner.ts";
+export type { RunOptions, RunResult } from "./src/runner.ts";
+export { runSpec } from "./src/run_spec.ts";
+export type { CaseRecord, Manifest } from "./src/output/manifest.ts";
+export { canonicalJson, configHash, sha256Hex } from "./src/hash.ts";
+export { expandGrid } from "./src/grid.ts";
+export { defineGenerator, inputGenerators } from "./src/inputs/mod.ts";
+export type { InputGenerator } from "./src/inputs/mod.ts";
+export { latencyStats, nearestRank } from "./src/stats.ts";
+export type { LatencyStats } from "./src/stats.ts";
+export { runtimeInfo } from "./src/runtime.ts";
+export type { RuntimeInfo } from "./src/runtime.ts";
+export { builtinKernels } from "./kernels/mod.ts";
+export { builtinProfilers } from "./plugins/mod.ts";

@@ -1,0 +1,70 @@
+/**
+ * `latency`: per-sample latency records and their statistics, written with the same public
+ * contract a third-party plugin uses.
+ *
+ * Per case it adds `latency_p50_us`, `latency_p95_us`, `latency_p99_us`, `latency_mean_us`,
+ * `latency_std_us`, `latency_min_us`, `latency_max_us`, `latency_n` and
+ * `latency_calls_per_sample` to results.csv, and writes `latency/<config_hash>.csv` with the
+ * original profiler's columns `sample_id,wall_time_us,kernel_time_us,seq_len` (+ `config_hash`).
+ * A sample is one mitata sample: the mean time per call over `calls_per_sample` calls (mitata
+ * batches calls under 65.5 µs). Samples come in ascending order, as mitata hands them over.
+ * `kernel_time_us` equals `wall_time_us` for CPU kernels (no separate device clock).
+ *
+ * @example
+ * ```yaml
+ * plugins:
+ *   - latency
+ * ```
+ * @module
+ */
+import * as v from "valibot";
+import { defineProfiler, type Measurement, type ProfilerDefinition, type Table } from "../../src/contracts.ts";
+import { latencyStats } from "../../src/stats.ts";
+
+const options = v.strictObject({
+  /** Write the per-sample CSV (the statistics are always reported). */
+  samples: v.optional(v.boolean("true or false"), true),
+});
+
+/** The latency profiler. */
+const latency: ProfilerDefinition<v.InferOutput<typeof options>> = defineProfiler({
+  name: "latency",
+  apiVersion: 1,
+  description: "per-sample latency (µs) and p50/p95/p99, mean, population std (nearest-rank percentiles)",
+  options,
+  create(opts) {
+    let last: Measurement | undefined;
+    return {
+      stop(_ctx, measurement) {
+        last = measurement;
+        const stats = latencyStats(measurement.samples_ns.map(toMicros));
+        return {
+          p50_us: stats.p50,
+          p95_us: stats.p95,
+          p99_us: stats.p99,
+          mean_us: stats.mean,
+          std_us: stats.std,
+          min_us: stats.min,
+          max_us: stats.max,
+          n: stats.n,
+          calls_per_sample: measurement.calls_per_sample,
+        };
+      },
+      tables(ctx): Table[] {
+        if (!opts.samples || !last) return [];
+        const seqLen = ctx.case.shape.seq_len;
+        const rows = last.samples_ns.map((ns, i) => {
+          const us = toMicros(ns);
+          return [i, us, us, seqLen];
+        });
+        return [{ name: "latency", columns: ["sample_id", "wall_time_us", "kernel_time_us", "seq_len"], rows }];
+      },
+    };
+  },
+});
+
+export default latency;
+
+function toMicros(ns: number): number {
+  return Math.round(ns) / 1000;
+}

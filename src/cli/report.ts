@@ -1,0 +1,80 @@
+/**
+ * Terminal text for a plan (`--dry-run`) and for a finished run.
+ *
+ * @example
+ * ```ts
+ * import { formatCaseList } from "./report.ts";
+ * console.log(formatCaseList(plan, []));
+ * ```
+ * @module
+ */
+import { type Filterable, selectCases } from "../filter.ts";
+import type { CasePlan, RunPlan } from "../plan.ts";
+import type { RunResult } from "../runner.ts";
+
+/**
+ * One line per case (index, role, kernel, parameters, config hash) and the count.
+ *
+ * @example
+ * ```ts
+ * formatCaseList(plan, ["seq_len=64"]);
+ * ```
+ */
+export function formatCaseList(plan: RunPlan, filter: string[]): string {
+  const all = plan.cases.map((c): Filterable & { plan: CasePlan } => ({
+    config_hash: c.config_hash,
+    kernel: c.kernel.definition.name,
+    role: c.role,
+    params: c.params,
+    plan: c,
+  }));
+  const selected = selectCases(all, filter);
+  const rows = selected.map(({ plan: c }) => [
+    String(c.index),
+    c.role,
+    c.kernel.definition.name,
+    Object.entries(c.params).map(([k, v]) => `${k}=${v}`).join(" "),
+    c.config_hash,
+  ]);
+  const table = formatTable(["#", "role", "kernel", "params", "config_hash"], rows);
+  const count = `${selected.length} case${selected.length === 1 ? "" : "s"}${filter.length ? ` (of ${plan.cases.length})` : ""}`;
+  return [...plan.warnings.map((w) => `warning: ${w}`), table, count].join("\n");
+}
+
+/**
+ * A table of the finished cases with their median latency and GFLOP/s, and where the files are.
+ *
+ * @example
+ * ```ts
+ * console.log(formatSummary(await runPlan(plan)));
+ * ```
+ */
+export function formatSummary(result: RunResult): string {
+  const rows = result.manifest.cases.map((c) => [
+    c.config_hash.slice(0, 12),
+    c.role,
+    c.kernel.name,
+    Object.entries(c.params).map(([k, v]) => `${k}=${v}`).join(" "),
+    c.status,
+  ]);
+  const { ok, failed, total } = result.manifest.summary;
+  return [
+    formatTable(["config_hash", "role", "kernel", "params", "status"], rows),
+    `${ok} of ${total} cases measured${failed ? `, ${failed} failed` : ""}; results in ${result.outputDir}`,
+    `  results.csv (one row per case), manifest.json (spec, environment, plugins, cases)`,
+  ].join("\n");
+}
+
+/**
+ * Left-aligned columns separated by two spaces.
+ *
+ * @example
+ * ```ts
+ * formatTable(["a", "b"], [["1", "22"]]); // "a  b \n1  22"
+ * ```
+ */
+export function formatTable(header: string[], rows: string[][]): string {
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
+  const line = (cells: string[]) => cells.map((c, i) => c.padEnd(widths[i])).join("  ").trimEnd();
+  return [line(header), ...rows.map(line)].join("\n");
+}

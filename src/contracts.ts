@@ -1,0 +1,202 @@
+/**
+ * The public contracts between the runner, kernels and profiler plugins. Built-ins use exactly
+ * these, so a third-party kernel or plugin has the same powers as ours.
+ *
+ * @example
+ * ```ts
+ * import * as v from "valibot";
+ * import { defineKernel, defineProfiler } from "./contracts.ts";
+ *
+ * const copy = defineKernel({
+ *   name: "copy", version: "1",
+ *   params: v.object({ seq_len: v.number(), d: v.number() }),
+ *   shape: (p) => ({ seq_len: p.seq_len, q_width: p.d, kv_width: p.d }),
+ *   prepare: (_p, inputs) => {
+ *     const output = new Float32Array(inputs.v.length);
+ *     return { output, run: () => output.set(inputs.v) };
+ *   },
+ * });
+ *
+ * const calls = defineProfiler({
+ *   name: "calls", apiVersion: 1,
+ *   create: () => ({ stop: (_ctx, m) => ({ total: m.total_calls }) }),
+ * });
+ * ```
+ * @module
+ */
+import type * as v from "valibot";
+import type { RuntimeInfo } from "./runtime.ts";
+
+/** A value or a promise of it. */
+export type Awaitable<T> = T | Promise<T>;
+
+/** One cell of a CSV row or one metric value: plain JSON scalars only. */
+export type MetricValue = number | string | boolean | null;
+
+/** A flat record of metrics; each key becomes a `results.csv` column prefixed with the plugin name. */
+export type Metrics = Record<string, MetricValue>;
+
+/** Row-major Q, K, V for one case, generated deterministically from the spec's seed. */
+export interface AttentionInputs {
+  /** `seq_len × q_width`, row-major (token-major). */
+  q: Float32Array;
+  /** `seq_len × kv_width`, row-major. */
+  k: Float32Array;
+  /** `seq_len × kv_width`, row-major. */
+  v: Float32Array;
+  seq_len: number;
+  q_width: number;
+  kv_width: number;
+}
+
+/** The shape of the inputs a kernel needs for a parameter point. */
+export interface InputShape {
+  seq_len: number;
+  /** Values per token in Q (heads × head_dim for multi-head kernels). */
+  q_width: number;
+  /** Values per token in K and V (kv_heads × head_dim with grouped-query attention). */
+  kv_width: number;
+}
+
+/** Analytic memory of one kernel call, in bytes. */
+export interface KernelMemory {
+  kv_cache_bytes: number;
+  activation_bytes: number;
+  temp_buffer_bytes: number;
+}
+
+/** A prepared kernel: everything allocated, ready to be called in the timed loop. */
+export interface KernelInstance {
+  /** The hot path. Must not allocate. */
+  run(): void;
+  /** Where `run()` writes its result (`seq_len × q_width`). */
+  readonly output: Float32Array;
+  /** Per-call statistics of the last `run()` (e.g. edges_kept), read only when asked for. */
+  stats?(): Record<string, number>;
+}
+
+/** Schema of a kernel's parameters: a valibot object schema, whose entries name the parameters. */
+// deno-lint-ignore no-explicit-any
+export type ParamsSchema<P> = v.GenericSchema<any, P> & { readonly entries: Record<string, unknown> };
+
+/** A kernel: pure workload that knows its maths and its memory, and nothing about profilers. */
+export interface KernelDefinition<P = Record<string, unknown>> {
+  name: string;
+  /** Bumped whenever results could change; part of every config hash. */
+  version: string;
+  description?: string;
+  /** Parameters with their defaults; unknown parameters in a spec are an error. */
+  params: ParamsSchema<P>;
+  /** Input shape for a parameter point. */
+  shape(params: P): InputShape;
+  /** Floating-point operations of one call, for GFLOP/s. */
+  flops?(params: P): number;
+  /** Analytic bytes of one call. */
+  memory?(params: P): KernelMemory;
+  /** Allocate everything the hot path needs. Throw to reject a parameter point. */
+  prepare(params: P, inputs: AttentionInputs): KernelInstance;
+}
+
+/** What a profiler is told when it is created. */
+export interface HostContext {
+  env: RuntimeInfo;
+  /** Absolute path of the results directory. */
+  outputDir: string;
+}
+
+/** What a profiler is told before the first case and after the last. */
+export interface RunContext extends HostContext {
+  /** Number of cases in this run. */
+  cases: number;
+}
+
+/** The case being measured. */
+export interface CaseInfo {
+  index: number;
+  total: number;
+  config_hash: string;
+  /** `kernel` for the spec's kernel, `baseline` for its baseline. */
+  role: "kernel" | "baseline";
+  kernel: { name: string; version: string };
+  /** The resolved parameter point (defaults filled in). */
+  params: Record<string, unknown>;
+  shape: InputShape;
+  /** Analytic figures of the kernel at this point, where it declares them. */
+  analytic: { flops?: number; memory?: KernelMemory };
+}
+
+/** What a profiler sees around a measured case. */
+export interface CaseContext extends RunContext {
+  case: CaseInfo;
+  /** The prepared kernel: plugins may read `output` or `stats()` outside the timed window. */
+  instance: KernelInstance;
+}
+
+/** Timing of one case, as mitata's `measure()` took it. */
+export interface Measurement {
+  /** Time per call of each sample in nanoseconds, ascending (mitata sorts them; none dropped). */
+  samples_ns: number[];
+  /** Calls averaged into each sample (1, or mitata's batch size for fast kernels). */
+  calls_per_sample: number;
+  /** Total calls made in the timed loop. */
+  total_calls: number;
+  /** Wall-clock duration of the measured window in milliseconds. */
+  duration_ms: number;
+}
+
+/** Rows a plugin contributes per case; written to `<name>/<config_hash>.csv`. */
+export interface Table {
+  name: string;
+  columns: string[];
+  rows: MetricValue[][];
+}
+
+/** The hooks of a created profiler; the host handles order, errors and availability. */
+export interface ProfilerInstance<S extends Metrics = Metrics> {
+  setup?(ctx: RunContext): Awaitable<void>;
+  start?(ctx: CaseContext): Awaitable<void>;
+  /** Called after the timed window with its measurement; returns the case's metrics. */
+  stop(ctx: CaseContext, measurement: Measurement): Awaitable<S>;
+  /** Per-case rows (the host adds `config_hash` to each). */
+  tables?(ctx: CaseContext): Table[];
+  /** Always runs, in reverse order of setup, even after a failure. */
+  teardown?(ctx: RunContext): Awaitable<void>;
+}
+
+/** A profiler plugin: observes measured windows. */
+export interface ProfilerDefinition<O = Record<string, unknown>, S extends Metrics = Metrics> {
+  name: string;
+  /** The contract version this plugin was written against. Only 1 exists. */
+  apiVersion: 1;
+  description?: string;
+  /** Options schema (valibot); the YAML `{ name: { ...options } }` is validated against it. */
+  // deno-lint-ignore no-explicit-any
+  options?: v.GenericSchema<any, O>;
+  /** `true` when usable here, otherwise the reason it is not (the plugin is then skipped). */
+  detect?(env: RuntimeInfo): Awaitable<true | string>;
+  create(options: O, ctx: HostContext): ProfilerInstance<S>;
+}
+
+/**
+ * Identity helper that gives a kernel definition its inferred types.
+ *
+ * @example
+ * ```ts
+ * export default defineKernel({ name: "noop", version: "1", params, shape, prepare });
+ * ```
+ */
+export function defineKernel<P>(kernel: KernelDefinition<P>): KernelDefinition<P> {
+  return kernel;
+}
+
+/**
+ * Identity helper that gives a profiler definition its inferred types.
+ *
+ * @example
+ * ```ts
+ * export default defineProfiler({ name: "calls", apiVersion: 1, create: () => ({ stop: () => ({}) }) });
+ * ```
+ */
+export function defineProfiler<O, S extends Metrics>(profiler: ProfilerDefinition<O, S>): ProfilerDefinition<O, S> {
+  return profiler;
+}

@@ -1,0 +1,171 @@
+/**
+ * The plugin host: decides which plugins are usable here, calls their hooks in order, wraps every
+ * error with the plugin's name and hook, and always tears down, in reverse order.
+ *
+ * @example
+ * ```ts
+ * import { PluginHost } from "./host.ts";
+ * const host = new PluginHost(plan.plugins, { env, outputDir }, { strict: false });
+ * await host.open(runContext);
+ * try {
+ *   await host.start(caseContext);
+ *   const metrics = await host.stop(caseContext, measurement);
+ * } finally {
+ *   await host.close(runContext);
+ * }
+ * ```
+ * @module
+ */
+import type { CaseContext, HostContext, Measurement, Metrics, ProfilerInstance, RunContext, Table } from "./contracts.ts";
+import { describe, PluginError } from "./errors.ts";
+import type { Origin, ResolvedPlugin } from "./resolve.ts";
+
+/** What happened to a plugin, for the manifest. */
+export interface PluginStatus {
+  name: string;
+  ref: string;
+  origin: Origin;
+  options: unknown;
+  status: "active" | "skipped" | "failed";
+  reason?: string;
+}
+
+interface Active {
+  name: string;
+  instance: ProfilerInstance;
+}
+
+/**
+ * Runs the hooks of a run's plugins.
+ *
+ * @example
+ * ```ts
+ * const host = new PluginHost(plugins, hostContext, { strict: true });
+ * ```
+ */
+export class PluginHost {
+  readonly #plugins: ResolvedPlugin[];
+  readonly #context: HostContext;
+  readonly #strict: boolean;
+  readonly #statuses: PluginStatus[] = [];
+  readonly #active: Active[] = [];
+  readonly #teardownErrors: PluginError[] = [];
+
+  constructor(plugins: ResolvedPlugin[], context: HostContext, options: { strict: boolean }) {
+    this.#plugins = plugins;
+    this.#context = context;
+    this.#strict = options.strict;
+  }
+
+  /** Status of every plugin so far. */
+  get statuses(): PluginStatus[] {
+    return this.#statuses.map((s) => ({ ...s }));
+  }
+
+  /** Errors thrown by teardown hooks (the run still finishes). */
+  get teardownErrors(): PluginError[] {
+    return [...this.#teardownErrors];
+  }
+
+  /**
+   * Detects, creates and sets up every plugin. An unavailable plugin is skipped (or, with
+   * `strict`, fails the run); a plugin whose setup throws is marked failed the same way.
+   */
+  async open(run: RunContext): Promise<void> {
+    for (const plugin of this.#plugins) {
+      const { definition } = plugin;
+      const status: PluginStatus = {
+        name: definition.name,
+        ref: plugin.ref,
+        origin: plugin.origin,
+        options: plugin.options,
+        status: "active",
+      };
+      this.#statuses.push(status);
+      const available = await this.#guard(definition.name, "detect", () => definition.detect?.(this.#context.env) ?? true);
+      if (available !== true) {
+        status.status = "skipped";
+        status.reason = String(available);
+        if (this.#strict) {
+          throw new PluginError("PLUGIN_UNAVAILABLE", definition.name, undefined, `unavailable (--strict): ${available}`);
+        }
+        continue;
+      }
+      try {
+        const instance = await this.#guard(definition.name, "create", () => definition.create(plugin.options, this.#context));
+        this.#active.push({ name: definition.name, instance });
+        await this.#guard(definition.name, "setup", () => instance.setup?.(run));
+      } catch (error) {
+        status.status = "failed";
+        status.reason = describe(error);
+        if (this.#strict) throw error;
+      }
+    }
+  }
+
+  /** Calls `start` of every active plugin, in spec order. */
+  async start(ctx: CaseContext): Promise<void> {
+    for (const { name, instance } of this.#usable()) await this.#guard(name, "start", () => instance.start?.(ctx));
+  }
+
+  /**
+   * Calls `stop` in reverse order and returns each plugin's metrics by plugin name.
+   */
+  async stop(ctx: CaseContext, measurement: Measurement): Promise<Record<string, Metrics>> {
+    const metrics: Record<string, Metrics> = {};
+    for (const { name, instance } of [...this.#usable()].reverse()) {
+      const result = await this.#guard(name, "stop", () => instance.stop(ctx, measurement));
+      metrics[name] = checkMetrics(name, result);
+    }
+    return metrics;
+  }
+
+  /** Per-case tables of every active plugin. */
+  async tables(ctx: CaseContext): Promise<Table[]> {
+    const tables: Table[] = [];
+    for (const { name, instance } of this.#usable()) {
+      tables.push(...(await this.#guard(name, "tables", () => instance.tables?.(ctx) ?? [])));
+    }
+    return tables;
+  }
+
+  /** Calls every created plugin's `teardown`, in reverse order, whatever happened before. */
+  async close(run: RunContext): Promise<void> {
+    for (const { name, instance } of [...this.#active].reverse()) {
+      try {
+        await this.#guard(name, "teardown", () => instance.teardown?.(run));
+      } catch (error) {
+        this.#teardownErrors.push(error as PluginError);
+      }
+    }
+    this.#active.length = 0;
+  }
+
+  #usable(): Active[] {
+    const failed = new Set(this.#statuses.filter((s) => s.status !== "active").map((s) => s.name));
+    return this.#active.filter((a) => !failed.has(a.name));
+  }
+
+  async #guard<T>(name: string, hook: string, fn: () => T | Promise<T>): Promise<T> {
+    try {
+      return await fn();
+    } catch (cause) {
+      if (cause instanceof PluginError) throw cause;
+      throw new PluginError("PLUGIN_HOOK", name, hook, cause);
+    }
+  }
+}
+
+function checkMetrics(name: string, result: unknown): Metrics {
+  if (result === undefined || result === null) return {};
+  if (typeof result !== "object" || Array.isArray(result)) {
+    throw new PluginError("PLUGIN_RESULT", name, "stop", `returned ${typeof result}; expected a flat object of metrics`);
+  }
+  for (const [key, value] of Object.entries(result)) {
+    const ok = value === null || ["number", "string", "boolean"].includes(typeof value);
+    if (!ok) {
+      throw new PluginError("PLUGIN_RESULT", name, "stop", `metric "${key}" is ${Array.isArray(value) ? "a list" : typeof value}; expected a number, string, boolean or null`);
+    }
+  }
+  return result as Metrics;
+}

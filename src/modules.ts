@@ -1,0 +1,115 @@
+/**
+ * Finds the module behind a kernel or plugin reference in a spec: a built-in name, a path relative
+ * to the spec file, or an installed package (looked up in node_modules from the spec's folder up,
+ * then from the working directory up).
+ *
+ * @example
+ * ```ts
+ * import { classifyReference, importReference } from "./modules.ts";
+ * classifyReference("./my_plugin.ts"); // "path"
+ * const mod = await importReference("./my_plugin.ts", "/abs/specs");
+ * ```
+ * @module
+ */
+import fs from "node:fs";
+import path from "node:path";
+import process from "node:process";
+import { pathToFileURL } from "node:url";
+
+/** How a reference is to be found. */
+export type ReferenceKind = "path" | "package";
+
+/**
+ * `path` for `./x`, `../x` and absolute paths; `package` otherwise.
+ *
+ * @example
+ * ```ts
+ * classifyReference("@acme/attn-plugin"); // "package"
+ * ```
+ */
+export function classifyReference(ref: string): ReferenceKind {
+  return ref.startsWith("./") || ref.startsWith("../") || path.isAbsolute(ref) ? "path" : "package";
+}
+
+/** Why a reference could not be found (the caller turns it into a located spec error). */
+export class ReferenceNotFound extends Error {}
+
+/**
+ * Absolute file path of a path or package reference, or a {@link ReferenceNotFound}.
+ *
+ * @example
+ * ```ts
+ * resolveReference("./p.ts", "/work/specs"); // "/work/specs/p.ts" (if it exists)
+ * ```
+ */
+export function resolveReference(ref: string, specDir: string): string {
+  if (classifyReference(ref) === "path") {
+    const file = path.resolve(specDir, ref);
+    if (!fs.existsSync(file)) throw new ReferenceNotFound(`file ${file} does not exist`);
+    return file;
+  }
+  for (const start of [specDir, process.cwd()]) {
+    const entry = findPackageEntry(ref, start);
+    if (entry) return entry;
+  }
+  throw new ReferenceNotFound(`no installed package "${ref}" in node_modules above ${specDir}`);
+}
+
+/**
+ * Imports the module a path or package reference points to.
+ *
+ * @example
+ * ```ts
+ * const mod = await importReference("@acme/attn-plugin", "/work/specs");
+ * ```
+ */
+export async function importReference(ref: string, specDir: string): Promise<Record<string, unknown>> {
+  const file = resolveReference(ref, specDir);
+  return await import(pathToFileURL(file).href) as Record<string, unknown>;
+}
+
+function findPackageEntry(name: string, from: string): string | undefined {
+  const parts = name.split("/");
+  const packageName = name.startsWith("@") ? parts.slice(0, 2).join("/") : parts[0];
+  const subpath = parts.slice(name.startsWith("@") ? 2 : 1).join("/");
+  for (let dir = path.resolve(from);; dir = path.dirname(dir)) {
+    const root = path.join(dir, "node_modules", packageName);
+    const manifest = path.join(root, "package.json");
+    if (fs.existsSync(manifest)) {
+      const pkg = JSON.parse(fs.readFileSync(manifest, "utf8")) as PackageManifest;
+      const target = entryOf(pkg, subpath ? `./${subpath}` : ".");
+      if (target) return path.join(root, target);
+      return undefined;
+    }
+    if (path.dirname(dir) === dir) return undefined;
+  }
+}
+
+interface PackageManifest {
+  exports?: string | Record<string, ExportTarget>;
+  module?: string;
+  main?: string;
+}
+type ExportTarget = string | { [condition: string]: ExportTarget } | null;
+
+function entryOf(pkg: PackageManifest, subpath: string): string | undefined {
+  const exports = pkg.exports;
+  if (exports !== undefined) {
+    const entry = typeof exports === "string" || !Object.keys(exports).some((k) => k.startsWith("."))
+      ? (subpath === "." ? exports : undefined)
+      : (exports as Record<string, ExportTarget>)[subpath];
+    return pickCondition(entry as ExportTarget | undefined);
+  }
+  if (subpath !== ".") return subpath;
+  return pkg.module ?? pkg.main ?? "index.js";
+}
+
+function pickCondition(target: ExportTarget | undefined): string | undefined {
+  if (target === undefined || target === null) return undefined;
+  if (typeof target === "string") return target;
+  for (const condition of ["deno", "bun", "import", "default", "node"]) {
+    const found = pickCondition(target[condition]);
+    if (found) return found;
+  }
+  return undefined;
+}

@@ -1,0 +1,59 @@
+/**
+ * The shape of `manifest.json`: what was run, where, with which plugins, and what became of each
+ * case. It is rewritten (atomically) after every case, so an interrupted run still says which
+ * cases finished.
+ *
+ * @example
+ * ```ts
+ * import type { Manifest } from "./manifest.ts";
+ * const manifest: Manifest = JSON.parse(await Deno.readTextFile("results/x/manifest.json"));
+ * manifest.cases.filter((c) => c.status === "failed");
+ * ```
+ * @module
+ */
+import type { InputShape } from "../contracts.ts";
+import type { PluginStatus } from "../host.ts";
+import type { Origin } from "../resolve.ts";
+import type { RuntimeInfo } from "../runtime.ts";
+import type { Spec } from "../spec/schema.ts";
+
+/** One case's record. */
+export interface CaseRecord {
+  index: number;
+  config_hash: string;
+  role: "kernel" | "baseline";
+  kernel: { name: string; version: string; ref: string; origin: Origin };
+  params: Record<string, unknown>;
+  shape: InputShape;
+  status: "pending" | "ok" | "failed";
+  error?: string;
+  /** Wall time of the whole case (inputs, prepare, plugins, measurement), ms. */
+  duration_ms?: number;
+  /** Files written for this case, relative to the results folder. */
+  files: string[];
+}
+
+/** The environment of the run, with a fingerprint over all of it. */
+export interface EnvironmentRecord extends RuntimeInfo {
+  git_commit: string | null;
+  /** SHA-256 of the canonical JSON of the other fields. */
+  fingerprint: string;
+}
+
+/** manifest.json */
+export interface Manifest {
+  schema_version: number;
+  attnbench: { version: string };
+  /** `running` until the last case, then `complete`; `aborted` when the run stopped early. */
+  status: "running" | "complete" | "aborted";
+  started_at: string;
+  finished_at?: string;
+  spec: { file: string; sha256: string; resolved: Spec };
+  environment: EnvironmentRecord;
+  filter: string[];
+  plugins: PluginStatus[];
+  cases: CaseRecord[];
+  summary: { total: number; ok: number; failed: number; pending: number };
+  warnings: string[];
+  error?: string;
+}

@@ -1,0 +1,200 @@
+/**
+ * From a validated spec to the list of cases to measure: kernels and plugins resolved, the grid
+ * expanded and checked against each kernel's parameter schema, every case hashed.
+ *
+ * The `config_hash` of a case is SHA-256 over the RFC 8785 canonical JSON of
+ * `{ kernel: { name, version }, params, inputs: { generator, options, seed }, budget }`: what was
+ * measured, never where or on which runtime.
+ *
+ * @example
+ * ```ts
+ * import { loadSpec } from "./spec/load.ts";
+ * import { planRun } from "./plan.ts";
+ * const plan = await planRun(await loadSpec("specs/softmax-sweep.yaml"));
+ * plan.cases.map((c) => c.config_hash);
+ * ```
+ * @module
+ */
+import * as v from "valibot";
+import type { InputShape, KernelDefinition } from "./contracts.ts";
+import { SpecError } from "./errors.ts";
+import { expandGrid, type Point } from "./grid.ts";
+import { canonicalJson, configHash } from "./hash.ts";
+import { type InputGenerator, inputGenerators } from "./inputs/mod.ts";
+import { type ResolvedKernel, type ResolvedPlugin, resolveKernel, resolvePlugins } from "./resolve.ts";
+import { formatPath, issueToError, renderValue } from "./spec/issues.ts";
+import type { LoadedSpec } from "./spec/load.ts";
+import type { Budget } from "./spec/schema.ts";
+
+/** One case: a kernel at one parameter point. */
+export interface CasePlan {
+  /** Position in the full plan (stable under --filter). */
+  index: number;
+  role: "kernel" | "baseline";
+  kernel: ResolvedKernel;
+  /** The point as written in the spec (only the parameters this kernel takes). */
+  point: Point;
+  /** The point after the kernel's schema filled in defaults. */
+  params: Record<string, unknown>;
+  shape: InputShape;
+  config_hash: string;
+  /** Identifies the inputs: cases with the same key see the same Q, K, V. */
+  inputs_key: string;
+}
+
+/** Everything a run needs, decided before anything is measured. */
+export interface RunPlan {
+  loaded: LoadedSpec;
+  kernel: ResolvedKernel;
+  baseline?: ResolvedKernel;
+  // deno-lint-ignore no-explicit-any
+  generator: InputGenerator<any>;
+  generatorOptions: unknown;
+  budget: Budget;
+  plugins: ResolvedPlugin[];
+  cases: CasePlan[];
+  /** Things worth saying that do not stop the run (e.g. an exclude entry that matched nothing). */
+  warnings: string[];
+}
+
+/**
+ * Resolves, expands, validates and hashes a loaded spec.
+ *
+ * @example
+ * ```ts
+ * const plan = await planRun(loaded);
+ * plan.cases.length; // grid points (+ baseline cases)
+ * ```
+ */
+export async function planRun(loaded: LoadedSpec): Promise<RunPlan> {
+  const { spec, source } = loaded;
+  const kernel = await resolveKernel(loaded, "kernel");
+  const baseline = spec.baseline === undefined ? undefined : await resolveKernel(loaded, "baseline");
+  const generator = inputGenerators[spec.inputs.generator];
+  if (!generator) {
+    throw new SpecError(
+      "SPEC_UNKNOWN_GENERATOR",
+      `unknown input generator "${spec.inputs.generator}"; expected one of: ${Object.keys(inputGenerators).join(", ")}`,
+      source.locate(["inputs", "generator"]),
+    );
+  }
+  const parsedOptions = v.safeParse(generator.options, spec.inputs.options);
+  if (!parsedOptions.success) throw issueToError(parsedOptions.issues, ["inputs", "options"], source, generator.options);
+  const plugins = await resolvePlugins(loaded);
+
+  const kernels = baseline ? [kernel, baseline] : [kernel];
+  checkParams(loaded, kernels);
+  const points = gridPoints(loaded);
+
+  const inputs = { generator: generator.name, options: parsedOptions.output, seed: spec.seed };
+  const cases: CasePlan[] = [];
+  const seen = new Set<string>();
+  const roles: [ResolvedKernel, "kernel" | "baseline"][] = baseline ? [[baseline, "baseline"], [kernel, "kernel"]] : [[kernel, "kernel"]];
+  for (const [resolved, role] of roles) {
+    for (const full of points) {
+      const point = project(full, resolved.definition);
+      const params = parsePoint(loaded, resolved, point);
+      const shape = resolved.definition.shape(params);
+      const identity = {
+        kernel: { name: resolved.definition.name, version: resolved.definition.version },
+        params,
+        inputs,
+        budget: spec.bench,
+      };
+      const config_hash = await configHash(identity);
+      if (seen.has(config_hash)) continue;
+      seen.add(config_hash);
+      const inputs_key = canonicalJson({ ...inputs, shape });
+      cases.push({ index: cases.length, role, kernel: resolved, point, params, shape, config_hash, inputs_key });
+    }
+  }
+  return {
+    loaded,
+    kernel,
+    baseline,
+    generator,
+    generatorOptions: parsedOptions.output,
+    budget: spec.bench,
+    plugins,
+    cases,
+    warnings: gridWarnings(loaded),
+  };
+}
+
+function checkParams(loaded: LoadedSpec, kernels: ResolvedKernel[]): void {
+  const { spec, source } = loaded;
+  for (const [name, value] of Object.entries(spec.params)) {
+    const takers = kernels.filter((k) => name in k.definition.params.entries);
+    if (takers.length === 0) {
+      const known = [...new Set(kernels.flatMap((k) => Object.keys(k.definition.params.entries)))].join(", ");
+      const names = kernels.map((k) => k.definition.name).join(" or ");
+      throw new SpecError(
+        "SPEC_UNKNOWN_PARAM",
+        `"${name}" is not a parameter of ${names}; expected one of: ${known}`,
+        source.locate(["params", name], { key: true }),
+      );
+    }
+    const values = Array.isArray(value) ? value : [value];
+    for (const [i, item] of values.entries()) {
+      for (const taker of takers) {
+        const schema = taker.definition.params.entries[name] as v.GenericSchema;
+        const result = v.safeParse(schema, item);
+        if (!result.success) {
+          const path = Array.isArray(value) ? ["params", name, i] : ["params", name];
+          throw issueToError(result.issues, path, source);
+        }
+      }
+    }
+  }
+}
+
+function gridPoints(loaded: LoadedSpec): Point[] {
+  const { spec, source } = loaded;
+  for (const [i, rule] of spec.exclude.entries()) {
+    for (const name of Object.keys(rule)) {
+      if (!(name in spec.params)) {
+        throw new SpecError(
+          "SPEC_EXCLUDE_PARAM",
+          `exclude[${i}] names "${name}", which is not in params; expected one of: ${Object.keys(spec.params).join(", ")}`,
+          source.locate(["exclude", i, name], { key: true }),
+        );
+      }
+    }
+  }
+  const { points } = expandGrid(spec.params, spec.exclude);
+  if (points.length === 0) {
+    throw new SpecError(
+      "SPEC_EMPTY_GRID",
+      `exclude removes every grid point; expected at least one point to remain`,
+      source.locate(["exclude"]),
+    );
+  }
+  return points;
+}
+
+function gridWarnings(loaded: LoadedSpec): string[] {
+  const { unusedExcludes } = expandGrid(loaded.spec.params, loaded.spec.exclude);
+  return unusedExcludes.map((i) => {
+    const at = loaded.source.locate(["exclude", i]);
+    return `${at.file}:${at.line}:${at.column}: exclude[${i}] matches no grid point`;
+  });
+}
+
+// deno-lint-ignore no-explicit-any
+function project(point: Point, kernel: KernelDefinition<any>): Point {
+  return Object.fromEntries(Object.entries(point).filter(([name]) => name in kernel.params.entries));
+}
+
+function parsePoint(loaded: LoadedSpec, kernel: ResolvedKernel, point: Point): Record<string, unknown> {
+  const result = v.safeParse(kernel.definition.params, point);
+  if (result.success) return result.output as Record<string, unknown>;
+  const issue = result.issues[0];
+  const field = issue.path?.[0]?.key;
+  const where = typeof field === "string" && field in loaded.spec.params ? ["params", field] : ["params"];
+  const values = Object.entries(point).map(([k, x]) => `${k}=${renderValue(x)}`).join(" ");
+  throw new SpecError(
+    "SPEC_INVALID_POINT",
+    `${formatPath(where)}: kernel ${kernel.definition.name} rejects the point ${values}: expected ${issue.message}`,
+    loaded.source.locate(where),
+  );
+}

@@ -1,0 +1,112 @@
+/**
+ * The single place that asks "Deno, Bun or Node?". Everything else uses `node:` builtins and web
+ * globals, which all three provide.
+ *
+ * @example
+ * ```ts
+ * import { runtimeInfo } from "./runtime.ts";
+ * const info = runtimeInfo();
+ * console.log(info.runtime, info.version); // e.g. "deno 2.9.6"
+ * ```
+ * @module
+ */
+import os from "node:os";
+import process from "node:process";
+import { execFileSync } from "node:child_process";
+
+/** Which JavaScript runtime is executing attnbench. */
+export type RuntimeName = "deno" | "bun" | "node";
+
+/** What the environment looks like; goes into manifest.json and is handed to `detect()` hooks. */
+export interface RuntimeInfo {
+  runtime: RuntimeName;
+  version: string;
+  os: { platform: string; release: string; arch: string };
+  cpu: { model: string; cores: number };
+  memory_bytes: number;
+  /** Whether a real garbage collector can be triggered (Bun always; V8 only with --expose-gc). */
+  gc: "real" | "unavailable";
+}
+
+interface RuntimeGlobals {
+  Deno?: { version: { deno: string } };
+  Bun?: { version: string; gc(force: boolean): void };
+  gc?: () => void;
+}
+
+const globals = globalThis as unknown as RuntimeGlobals;
+
+/**
+ * Name of the runtime executing this code.
+ *
+ * @example
+ * ```ts
+ * if (runtimeName() === "bun") console.log("JavaScriptCore");
+ * ```
+ */
+export function runtimeName(): RuntimeName {
+  if (globals.Deno) return "deno";
+  if (globals.Bun) return "bun";
+  return "node";
+}
+
+/**
+ * A function that forces a full garbage collection, or `undefined` where the runtime offers none
+ * (Node and Deno need `--expose-gc`). Never a fallback allocation.
+ *
+ * @example
+ * ```ts
+ * collectGarbage()?.();
+ * ```
+ */
+export function collectGarbage(): (() => void) | undefined {
+  if (globals.Bun) return () => globals.Bun!.gc(true);
+  if (typeof globals.gc === "function") return () => globals.gc!();
+  return undefined;
+}
+
+/**
+ * Runtime, OS, CPU and memory of this process's machine.
+ *
+ * @example
+ * ```ts
+ * runtimeInfo().cpu.cores; // 2
+ * ```
+ */
+export function runtimeInfo(): RuntimeInfo {
+  const runtime = runtimeName();
+  const version = runtime === "deno"
+    ? globals.Deno!.version.deno
+    : runtime === "bun"
+    ? globals.Bun!.version
+    : process.versions.node;
+  const cpus = os.cpus();
+  return {
+    runtime,
+    version,
+    os: { platform: os.platform(), release: os.release(), arch: os.arch() },
+    cpu: { model: cpus[0]?.model?.trim() ?? "unknown", cores: cpus.length },
+    memory_bytes: os.totalmem(),
+    gc: collectGarbage() ? "real" : "unavailable",
+  };
+}
+
+/**
+ * The git commit checked out in `dir`, with `-dirty` when the tree has changes; `null` outside a
+ * repository or without git.
+ *
+ * @example
+ * ```ts
+ * gitCommit("."); // "3f2c1e0...", "3f2c1e0...-dirty" or null
+ * ```
+ */
+export function gitCommit(dir: string): string | null {
+  try {
+    const opts = { cwd: dir, stdio: ["ignore", "pipe", "ignore"] as ("ignore" | "pipe")[], encoding: "utf8" as const };
+    const head = execFileSync("git", ["rev-parse", "HEAD"], opts).trim();
+    const dirty = execFileSync("git", ["status", "--porcelain", "--untracked-files=no"], opts).trim();
+    return dirty ? `${head}-dirty` : head;
+  } catch {
+    return null;
+  }
+}

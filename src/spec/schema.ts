@@ -1,0 +1,90 @@
+/**
+ * The spec v1 schema (valibot). Messages name what was expected, so an issue renders as
+ * `<path>: expected <message>, found <value>`. The JSON Schema for editors is generated from it.
+ *
+ * @example
+ * ```ts
+ * import * as v from "valibot";
+ * import { specSchema } from "./schema.ts";
+ * const spec = v.parse(specSchema, { version: 1, name: "x", kernel: "softmax", params: { seq_len: 8, d: 4 } });
+ * spec.bench.min_samples; // 12
+ * ```
+ * @module
+ */
+import * as v from "valibot";
+
+const scalar = v.union(
+  [v.number(), v.string(), v.boolean()],
+  "a number, string or boolean",
+);
+
+const axis = v.pipe(
+  v.array(scalar, "a list of values"),
+  v.minLength(1, "at least one value in a grid axis (an empty list makes an empty grid)"),
+);
+
+const paramValue = v.union([scalar, axis], "a value or a non-empty list of values");
+
+const positiveInt = (what: string) =>
+  v.pipe(v.number(what), v.integer(what), v.minValue(1, what), v.safeInteger(what));
+
+const nonNegative = (what: string) => v.pipe(v.number(what), v.minValue(0, what));
+
+/** A plugin: its name (built-in, relative path or package), or a one-key map of name → options. */
+const pluginEntry = v.union([
+  v.pipe(v.string(), v.nonEmpty("a plugin name")),
+  v.pipe(
+    v.record(v.string(), v.nullable(v.record(v.string(), v.unknown(), "a map of options")), "a plugin name or a one-key map"),
+    v.check((entry) => Object.keys(entry).length === 1, "a one-key map { plugin: { options } }"),
+  ),
+], "a plugin name or a one-key map { plugin: { options } }");
+
+const budget = v.pipe(
+  v.strictObject({
+    /** Samples mitata takes at least. */
+    min_samples: v.optional(positiveInt("a positive integer"), 12),
+    /** Samples mitata takes at most. */
+    max_samples: v.optional(positiveInt("a positive integer"), 100_000),
+    /** Measured time mitata accumulates before stopping, in milliseconds. */
+    min_time_ms: v.optional(nonNegative("a non-negative number of milliseconds"), 500),
+    /** Wall-clock cap of one case's timed loop, in milliseconds. */
+    max_time_ms: v.optional(v.pipe(v.number("a positive number of milliseconds"), v.gtValue(0, "a positive number of milliseconds")), 10_000),
+    /** Untimed calls before measuring. */
+    warmup: v.optional(v.pipe(v.number("a non-negative integer"), v.integer("a non-negative integer"), v.minValue(0, "a non-negative integer")), 3),
+  }, "a map with min_samples, max_samples, min_time_ms, max_time_ms, warmup"),
+  v.check((b) => b.min_samples <= b.max_samples, "min_samples ≤ max_samples"),
+);
+
+/** Spec version 1. */
+export const specSchema = v.strictObject({
+  version: v.literal(1, "version 1"),
+  name: v.pipe(
+    v.string("a name"),
+    v.regex(/^[A-Za-z0-9][A-Za-z0-9._-]*$/, "a name of letters, digits, '.', '_' or '-'"),
+  ),
+  description: v.optional(v.string("a text"), ""),
+  seed: v.optional(v.pipe(v.number("a non-negative integer"), v.integer("a non-negative integer"), v.minValue(0, "a non-negative integer"), v.safeInteger("a non-negative integer")), 42),
+  kernel: v.pipe(v.string("a kernel name, relative path or package"), v.nonEmpty("a kernel name")),
+  baseline: v.optional(v.pipe(v.string("a kernel name, relative path or package"), v.nonEmpty("a kernel name"))),
+  params: v.record(v.string(), paramValue, "a map of parameter → value or list of values"),
+  exclude: v.optional(v.array(v.record(v.string(), paramValue, "a map of parameter → value(s)"), "a list of maps"), []),
+  inputs: v.optional(
+    v.strictObject({
+      generator: v.optional(v.string("a generator name"), "normal"),
+      options: v.optional(v.record(v.string(), v.unknown(), "a map of options"), {}),
+    }, "a map with generator and options"),
+    { generator: "normal", options: {} },
+  ),
+  bench: v.optional(budget, {}),
+  plugins: v.optional(v.array(pluginEntry, "a list of plugins"), ["latency"]),
+  output: v.optional(v.strictObject({ dir: v.optional(v.string("a directory path")) }, "a map with dir"), {}),
+}, "a map with version, name, kernel and params");
+
+/** A validated spec, defaults filled in. */
+export type Spec = v.InferOutput<typeof specSchema>;
+
+/** The measurement budget of every case. */
+export type Budget = Spec["bench"];
+
+/** One grid value. */
+export type ParamValue = number | string | boolean;
