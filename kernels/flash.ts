@@ -19,10 +19,25 @@
  * @module
  */
 import * as v from "valibot";
-import { type AttentionInputs, defineKernel, type KernelDefinition, type KernelInstance } from "../src/contracts.ts";
+import {
+  type AttentionInputs,
+  defineKernel,
+  type KernelDefinition,
+  type KernelInstance,
+} from "../src/contracts.ts";
 import { attentionScale, dim } from "./params.ts";
 import { attendedPairs } from "./softmax.ts";
-import { accumulateValues, expScores, loadScaledRow, scaleRow, scoreKeys, storeRow } from "./row_softmax.ts";
+import {
+  accumulateValues,
+  accumulateValuesPair,
+  expScores,
+  loadScaledRow,
+  maxOf,
+  scaleRow,
+  scoreKeys,
+  scoreKeysPair,
+  storeRow,
+} from "./row_softmax.ts";
 
 const params = v.object({
   seq_len: dim("seq_len"),
@@ -41,7 +56,8 @@ const F64_BYTES = 8;
 const flash: KernelDefinition<FlashParams> = defineKernel({
   name: "flash",
   version: "1.0.0",
-  description: "tiled attention with online softmax (FlashAttention), O(tile·d) scratch, optional causal mask",
+  description:
+    "tiled attention with online softmax (FlashAttention), O(tile·d) scratch, optional causal mask",
   params,
   shape: (p) => ({ seq_len: p.seq_len, q_width: p.d, kv_width: p.d }),
   flops: (p) => 4 * p.d * attendedPairs(p),
@@ -68,7 +84,7 @@ function blockSize(p: FlashParams): number {
 /** Element counts of the f64 scratch buffers; `memory()` and `prepare()` both size from here. */
 function scratchLengths(p: FlashParams): Record<"query" | "acc" | "scores" | "rowMax" | "rowSum", number> {
   const t = blockSize(p);
-  return { query: t * p.d, acc: t * p.d, scores: t, rowMax: t, rowSum: t };
+  return { query: t * p.d, acc: t * p.d, scores: 2 * t, rowMax: t, rowSum: t };
 }
 
 class FlashInstance implements KernelInstance {
@@ -85,7 +101,7 @@ class FlashInstance implements KernelInstance {
   readonly #query: Float64Array;
   /** Unnormalised outputs of the current block, `tile × d`. */
   readonly #acc: Float64Array;
-  /** Scores, then weights, of one query row against one key tile. */
+  /** Scores, then weights, of one or two query rows against one key tile. */
   readonly #scores: Float64Array;
   readonly #rowMax: Float64Array;
   readonly #rowSum: Float64Array;
@@ -124,9 +140,13 @@ class FlashInstance implements KernelInstance {
     const keyEnd = causal ? i0 + rows : this.#n;
     for (let j0 = 0; j0 < keyEnd; j0 += tile) {
       const j1 = Math.min(j0 + tile, keyEnd);
-      for (let r = 0; r < rows; r++) {
+      let r = 0;
+      while (r < rows) {
         const to = causal ? Math.min(j1, i0 + r + 1) : j1;
-        if (to > j0) this.#step(r, j0, to);
+        const paired = r + 1 < rows && (!causal || to === Math.min(j1, i0 + r + 2));
+        if (paired) this.#stepPair(r, j0, to);
+        else if (to > j0) this.#step(r, j0, to);
+        r += paired ? 2 : 1;
       }
     }
     for (let r = 0; r < rows; r++) {
@@ -134,16 +154,35 @@ class FlashInstance implements KernelInstance {
     }
   }
 
-  /** Online-softmax update of block row `r` with keys `[j0, to)`. */
+  /** Block row `r` takes in keys `[j0, to)`. */
   #step(r: number, j0: number, to: number): void {
-    const d = this.#d, off = r * d, scores = this.#scores, acc = this.#acc;
-    const tileMax = scoreKeys(this.#query, off, this.#k, 0, d, d, j0, to, scores, 0);
-    const oldMax = this.#rowMax[r];
+    const d = this.#d, off = r * d, scores = this.#scores;
+    scoreKeys(this.#query, off, this.#k, 0, d, d, j0, to, scores, 0);
+    this.#rescale(r, 0, to - j0);
+    accumulateValues(this.#v, 0, d, d, j0, to, scores, 0, this.#acc, off);
+  }
+
+  /** Block rows `r` and `r + 1` take in the same keys `[j0, to)`, sharing each K and V load. */
+  #stepPair(r: number, j0: number, to: number): void {
+    const d = this.#d, off = r * d, scores = this.#scores, count = to - j0;
+    scoreKeysPair(this.#query, off, this.#k, 0, d, d, j0, to, scores, 0);
+    this.#rescale(r, 0, count);
+    this.#rescale(r + 1, count, count);
+    accumulateValuesPair(this.#v, 0, d, d, j0, to, scores, 0, this.#acc, off);
+  }
+
+  /**
+   * The online-softmax update of row `r` for `count` new scores at `scores[at..]`: raises its
+   * running max, turns the scores into weights against it, rescales the running sum and the
+   * accumulator by `exp(old max − new max)` and adds the weights to the sum.
+   */
+  #rescale(r: number, at: number, count: number): void {
+    const scores = this.#scores, oldMax = this.#rowMax[r];
+    const tileMax = maxOf(scores, at, at + count);
     const max = tileMax > oldMax ? tileMax : oldMax;
     const correction = Math.exp(oldMax - max);
-    this.#rowSum[r] = this.#rowSum[r] * correction + expScores(scores, 0, to - j0, max);
-    if (correction !== 1) scaleRow(acc, off, d, correction);
-    accumulateValues(this.#v, 0, d, d, j0, to, scores, 0, acc, off);
+    this.#rowSum[r] = this.#rowSum[r] * correction + expScores(scores, at, at + count, max);
+    if (correction !== 1) scaleRow(this.#acc, r * this.#d, this.#d, correction);
     this.#rowMax[r] = max;
   }
 }

@@ -9,10 +9,16 @@
  * @module
  */
 import type { KernelDefinition } from "../src/contracts.ts";
+import flash from "./flash.ts";
+import multihead from "./multihead.ts";
 import softmax from "./softmax.ts";
+import window from "./window.ts";
 
 /** Every built-in kernel, by name. */
 // deno-lint-ignore no-explicit-any
 export const builtinKernels: Record<string, KernelDefinition<any>> = {
   softmax,
+  flash,
+  window,
+  multihead,
 };

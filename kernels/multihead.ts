@@ -45,7 +45,8 @@ export type MultiheadParams = v.InferOutput<typeof params>;
 const multihead: KernelDefinition<MultiheadParams> = defineKernel({
   name: "multihead",
   version: "1.0.0",
-  description: "multi-head attention with grouped-query KV heads (kv_heads divides heads), optional causal mask",
+  description:
+    "multi-head attention with grouped-query KV heads (kv_heads divides heads), optional causal mask",
   params,
   shape: (p) => ({ seq_len: p.seq_len, q_width: p.heads * p.head_dim, kv_width: p.kv_heads * p.head_dim }),
   flops: (p) => 4 * p.heads * p.head_dim * attendedPairs(p),

@@ -6,7 +6,9 @@
  * offset and the token width as stride). Queries are first copied into f64 scratch pre-multiplied
  * by the attention scale, so a score is a plain dot product. Scores and sums accumulate in f64.
  * Inner loops take four keys at a time: four independent sums hide the add latency, and each
- * query or accumulator value is loaded once per four keys instead of once per key.
+ * query or accumulator value is loaded once per four keys instead of once per key. The `Pair`
+ * variants take two query rows at once as well, so each key and value load serves both rows
+ * (what `flash`'s query blocks make possible).
  *
  * @example
  * ```ts
@@ -105,6 +107,93 @@ export function scoreKeys(
 }
 
 /**
+ * {@link scoreKeys} for two consecutive query rows at once (`query` at `qOff` and `qOff + d`),
+ * sharing every key load between them: row one's scores go to `scores[at..at+n)` and row two's to
+ * `scores[at+n..at+2n)`, where `n = to − from`. Returns nothing; take maxima with {@link maxOf}.
+ *
+ * @example
+ * ```ts
+ * const scores = new Float64Array(2);
+ * scoreKeysPair(new Float64Array([1, 0, 0, 1]), 0, new Float32Array([3, 5]), 0, 2, 2, 0, 1, scores, 0);
+ * // scores = [3, 5]
+ * ```
+ */
+export function scoreKeysPair(
+  query: Float64Array,
+  qOff: number,
+  k: Float32Array,
+  kvOff: number,
+  stride: number,
+  d: number,
+  from: number,
+  to: number,
+  scores: Float64Array,
+  at: number,
+): void {
+  const qOff2 = (qOff + d) | 0;
+  let out = at;
+  let out2 = (at + to - from) | 0;
+  let row = (kvOff + from * stride) | 0;
+  let j = from;
+  for (; j + 3 < to; j += 4) {
+    const row1 = (row + stride) | 0;
+    const row2 = (row1 + stride) | 0;
+    const row3 = (row2 + stride) | 0;
+    let s0 = 0, s1 = 0, s2 = 0, s3 = 0, t0 = 0, t1 = 0, t2 = 0, t3 = 0;
+    for (let h = 0; h < d; h++) {
+      const x = query[(qOff + h) | 0], y = query[(qOff2 + h) | 0];
+      const k0 = k[(row + h) | 0], k1 = k[(row1 + h) | 0], k2 = k[(row2 + h) | 0], k3 = k[(row3 + h) | 0];
+      s0 += x * k0;
+      s1 += x * k1;
+      s2 += x * k2;
+      s3 += x * k3;
+      t0 += y * k0;
+      t1 += y * k1;
+      t2 += y * k2;
+      t3 += y * k3;
+    }
+    scores[out] = s0;
+    scores[out + 1] = s1;
+    scores[out + 2] = s2;
+    scores[out + 3] = s3;
+    scores[out2] = t0;
+    scores[out2 + 1] = t1;
+    scores[out2 + 2] = t2;
+    scores[out2 + 3] = t3;
+    out = (out + 4) | 0;
+    out2 = (out2 + 4) | 0;
+    row = (row3 + stride) | 0;
+  }
+  for (; j < to; j++) {
+    let s = 0, t = 0;
+    for (let h = 0; h < d; h++) {
+      const key = k[(row + h) | 0];
+      s += query[(qOff + h) | 0] * key;
+      t += query[(qOff2 + h) | 0] * key;
+    }
+    scores[out] = s;
+    scores[out2] = t;
+    out = (out + 1) | 0;
+    out2 = (out2 + 1) | 0;
+    row = (row + stride) | 0;
+  }
+}
+
+/**
+ * Largest of `scores[from..to)` (`-Infinity` for an empty range).
+ *
+ * @example
+ * ```ts
+ * maxOf(new Float64Array([1, 7, 3]), 0, 3); // 7
+ * ```
+ */
+export function maxOf(scores: Float64Array, from: number, to: number): number {
+  let max = -Infinity;
+  for (let j = from; j < to; j++) if (scores[j] > max) max = scores[j];
+  return max;
+}
+
+/**
  * Replaces `scores[from..to)` by `exp(score − max)` and returns their sum.
  *
  * @example
@@ -165,6 +254,63 @@ export function accumulateValues(
     const weight = weights[w];
     for (let h = 0; h < d; h++) acc[(accOff + h) | 0] += weight * v[(row + h) | 0];
     w = (w + 1) | 0;
+    row = (row + stride) | 0;
+  }
+}
+
+/**
+ * {@link accumulateValues} for two consecutive rows at once, sharing every value load: row one's
+ * weights are `weights[at..at+n)` and go to `acc[accOff..)`, row two's are `weights[at+n..at+2n)`
+ * and go to `acc[accOff+d..)`, where `n = to − from` (the layout {@link scoreKeysPair} writes).
+ *
+ * @example
+ * ```ts
+ * const acc = new Float64Array(4);
+ * accumulateValuesPair(new Float32Array([1, 2]), 0, 2, 2, 0, 1, new Float64Array([1, 3]), 0, acc, 0);
+ * // acc = [1, 2, 3, 6]
+ * ```
+ */
+export function accumulateValuesPair(
+  v: Float32Array,
+  kvOff: number,
+  stride: number,
+  d: number,
+  from: number,
+  to: number,
+  weights: Float64Array,
+  at: number,
+  acc: Float64Array,
+  accOff: number,
+): void {
+  const accOff2 = (accOff + d) | 0;
+  let w = at;
+  let w2 = (at + to - from) | 0;
+  let row = (kvOff + from * stride) | 0;
+  let j = from;
+  for (; j + 3 < to; j += 4) {
+    const row1 = (row + stride) | 0;
+    const row2 = (row1 + stride) | 0;
+    const row3 = (row2 + stride) | 0;
+    const a0 = weights[w], a1 = weights[w + 1], a2 = weights[w + 2], a3 = weights[w + 3];
+    const b0 = weights[w2], b1 = weights[w2 + 1], b2 = weights[w2 + 2], b3 = weights[w2 + 3];
+    for (let h = 0; h < d; h++) {
+      const v0 = v[(row + h) | 0], v1 = v[(row1 + h) | 0], v2 = v[(row2 + h) | 0], v3 = v[(row3 + h) | 0];
+      acc[(accOff + h) | 0] += a0 * v0 + a1 * v1 + a2 * v2 + a3 * v3;
+      acc[(accOff2 + h) | 0] += b0 * v0 + b1 * v1 + b2 * v2 + b3 * v3;
+    }
+    w = (w + 4) | 0;
+    w2 = (w2 + 4) | 0;
+    row = (row3 + stride) | 0;
+  }
+  for (; j < to; j++) {
+    const a = weights[w], b = weights[w2];
+    for (let h = 0; h < d; h++) {
+      const value = v[(row + h) | 0];
+      acc[(accOff + h) | 0] += a * value;
+      acc[(accOff2 + h) | 0] += b * value;
+    }
+    w = (w + 1) | 0;
+    w2 = (w2 + 1) | 0;
     row = (row + stride) | 0;
   }
 }

@@ -103,7 +103,12 @@ describe("flash matches float64 attention and softmax", () => {
   tiled.forEach((shape, seed) => {
     for (const causal of [false, true]) {
       test(`n=${shape.seq_len} d=${shape.d} tile=${shape.tile} causal=${causal}`, () => {
-        const output = expectMatchesReference(flash, { ...shape, causal }, single(shape.d, maskOf(causal)), seed);
+        const output = expectMatchesReference(
+          flash,
+          { ...shape, causal },
+          single(shape.d, maskOf(causal)),
+          seed,
+        );
         const dense = runTwice(softmax, { seq_len: shape.seq_len, d: shape.d, causal }, seed).output;
         expect(maxRelativeError(output, dense)).toBeLessThanOrEqual(TOLERANCE);
       });
@@ -193,7 +198,9 @@ describe("flops count attended pairs", () => {
   });
 
   test("window counts only pairs inside the window or involving a global token", () => {
-    for (const [seq_len, w, globals] of [[1, 0, 0], [10, 0, 0], [10, 2, 0], [10, 2, 3], [10, 20, 1], [37, 4, 37]]) {
+    for (
+      const [seq_len, w, globals] of [[1, 0, 0], [10, 0, 0], [10, 2, 0], [10, 2, 3], [10, 20, 1], [37, 4, 37]]
+    ) {
       for (const causal of [false, true]) {
         const p = v.parse(slidingWindow.params, { seq_len, d: 3, w, globals, causal });
         expect(slidingWindow.flops!(p)).toBe(4 * 3 * countPairs(seq_len, windowMask(w, globals, causal)));
@@ -221,7 +228,8 @@ describe("memory", () => {
 
   test("window scratch is bounded by the window without globals", () => {
     const at = (n: number, globals: number) =>
-      slidingWindow.memory!(v.parse(slidingWindow.params, { seq_len: n, d: 8, w: 16, globals })).temp_buffer_bytes;
+      slidingWindow.memory!(v.parse(slidingWindow.params, { seq_len: n, d: 8, w: 16, globals }))
+        .temp_buffer_bytes;
     expect(at(4096, 0)).toBe(at(512, 0));
     expect(at(4096, 2)).toBeGreaterThan(at(512, 2));
   });
@@ -250,7 +258,10 @@ describe("impossible parameters are rejected", () => {
     expect(parsed.success).toBe(false);
     expect(parsed.issues?.[0].message).toMatch(/divisor of heads 4, received 3/);
     const p = { ...raw, causal: false };
-    expectRangeError(() => multihead.prepare(p, inputs), /kv_heads must be a positive divisor of heads 4, received 3/);
+    expectRangeError(
+      () => multihead.prepare(p, inputs),
+      /kv_heads must be a positive divisor of heads 4, received 3/,
+    );
   });
 
   test("window: globals beyond seq_len, negative w", () => {
@@ -258,6 +269,9 @@ describe("impossible parameters are rejected", () => {
     expect(v.safeParse(slidingWindow.params, { seq_len: 4, d: 8, w: -1 }).success).toBe(false);
     const p = { seq_len: 4, d: 8, w: 1, globals: 5, causal: false };
     expectRangeError(() => slidingWindow.prepare(p, inputs), /globals must be .* seq_len 4, received 5/);
-    expectRangeError(() => slidingWindow.prepare({ ...p, globals: 0, w: -1 }, inputs), /w must be .*received -1/);
+    expectRangeError(
+      () => slidingWindow.prepare({ ...p, globals: 0, w: -1 }, inputs),
+      /w must be .*received -1/,
+    );
   });
 });

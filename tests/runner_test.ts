@@ -1,0 +1,161 @@
+import { beforeEach, describe, expect, test } from "bun:test";
+import fs from "node:fs";
+import path from "node:path";
+import process from "node:process";
+import { parse } from "csv-parse/sync";
+import { loadSpec, planRun, runPlan, runSpec } from "../mod.ts";
+import { ROOT, smallSpec, tempDir, writeSpec } from "./support/temp.ts";
+
+const calls: string[] = ((globalThis as Record<string, unknown>).__recorderCalls ??= []) as string[];
+const fixtures = path.join(ROOT, "tests", "fixtures");
+
+function specIn(dir: string, text: string): string {
+  return writeSpec(dir, text);
+}
+
+function readCsv(file: string): Record<string, string>[] {
+  return parse(fs.readFileSync(file, "utf8"), { columns: true });
+}
+
+beforeEach(() => {
+  calls.length = 0;
+});
+
+describe("a run writes results.csv, per-case CSVs and a manifest", () => {
+  test("every row carries its config_hash, per-case files are named by it", async () => {
+    const dir = tempDir();
+    const file = specIn(dir, smallSpec("plugins:\n  - latency\n"));
+    const { outputDir, manifest } = await runSpec(file, { outputDir: path.join(dir, "out") });
+    expect(manifest.status).toBe("complete");
+    expect(manifest.summary).toEqual({ total: 2, ok: 2, failed: 0, pending: 0 });
+    const rows = readCsv(path.join(outputDir, "results.csv"));
+    expect(rows).toHaveLength(2);
+    expect(rows.map((r) => r.config_hash)).toEqual(manifest.cases.map((c) => c.config_hash));
+    expect(Object.keys(rows[0]).slice(0, 8)).toEqual(["config_hash", "role", "kernel", "kernel_version", "status", "seq_len", "d", "causal"]);
+    expect(Number(rows[0].latency_p50_us)).toBeGreaterThan(0);
+    expect(Number(rows[0].latency_p95_us)).toBeGreaterThanOrEqual(Number(rows[0].latency_p50_us));
+    for (const c of manifest.cases) {
+      expect(c.files).toEqual([`latency/${c.config_hash}.csv`]);
+      const samples = readCsv(path.join(outputDir, c.files[0]));
+      expect(Object.keys(samples[0])).toEqual(["sample_id", "wall_time_us", "kernel_time_us", "seq_len", "config_hash"]);
+      expect(samples.every((s) => s.config_hash === c.config_hash && s.seq_len === String(c.params.seq_len))).toBe(true);
+      const row = rows.find((r) => r.config_hash === c.config_hash)!;
+      expect(Number(row.latency_n)).toBe(samples.length);
+    }
+    expect(manifest.environment.runtime).toMatch(/^(deno|bun|node)$/);
+    expect(manifest.environment.fingerprint).toMatch(/^[0-9a-f]{64}$/);
+    expect(manifest.spec.sha256).toMatch(/^[0-9a-f]{64}$/);
+    const onDisk = JSON.parse(fs.readFileSync(path.join(outputDir, "manifest.json"), "utf8"));
+    expect(onDisk.status).toBe("complete");
+    expect(fs.readdirSync(outputDir).filter((f) => f.includes(".tmp-"))).toEqual([]);
+  });
+
+  test("a case that throws is recorded as failed and the others still complete", async () => {
+    const dir = tempDir();
+    const text = smallSpec("", "params:\n  seq_len: [4, 8, 16]\n  d: 4\n").replace("kernel: softmax", `kernel: ${path.join(fixtures, "kernels", "picky.ts")}`);
+    const { outputDir, manifest } = await runSpec(specIn(dir, text), { outputDir: path.join(dir, "out") });
+    expect(manifest.summary).toEqual({ total: 3, ok: 2, failed: 1, pending: 0 });
+    const failed = manifest.cases.find((c) => c.status === "failed")!;
+    expect(failed.params.seq_len).toBe(8);
+    expect(failed.error).toBe("[kernel picky] picky refuses seq_len 8");
+    const rows = readCsv(path.join(outputDir, "results.csv"));
+    expect(rows.map((r) => r.status)).toEqual(["ok", "failed", "ok"]);
+    expect(rows[1].error).toBe("[kernel picky] picky refuses seq_len 8");
+    expect(rows[2].latency_p50_us).not.toBe("");
+  });
+
+  test("a baseline runs once per distinct point of its own parameters, before the kernel cases", async () => {
+    const dir = tempDir();
+    const text = smallSpec("baseline: softmax\n", "params:\n  seq_len: [4, 8]\n  d: 4\n").replace(
+      "kernel: softmax",
+      `kernel: ${path.join(fixtures, "kernels", "picky.ts")}`,
+    );
+    const plan = await planRun(await loadSpec(specIn(dir, text)));
+    expect(plan.cases.map((c) => `${c.role}:${c.kernel.definition.name}:${c.params.seq_len}`)).toEqual([
+      "baseline:softmax:4",
+      "baseline:softmax:8",
+      "kernel:picky:4",
+      "kernel:picky:8",
+    ]);
+    expect(plan.cases[0].inputs_key).toBe(plan.cases[2].inputs_key);
+  });
+
+  test("--filter runs a subset by parameter or by hash prefix", async () => {
+    const dir = tempDir();
+    const plan = await planRun(await loadSpec(specIn(dir, smallSpec())));
+    const byParam = await runPlan(plan, { outputDir: path.join(dir, "a"), filter: ["seq_len=8"] });
+    expect(byParam.manifest.cases.map((c) => c.params.seq_len)).toEqual([8]);
+    const prefix = plan.cases[0].config_hash.slice(0, 10);
+    const byHash = await runPlan(plan, { outputDir: path.join(dir, "b"), filter: [prefix] });
+    expect(byHash.manifest.cases.map((c) => c.config_hash)).toEqual([plan.cases[0].config_hash]);
+  });
+});
+
+describe("plugins", () => {
+  test("a plugin loaded by relative path gets its hooks in order, its tables and metrics are written", async () => {
+    const dir = tempDir();
+    const file = writeSpec(fixtures, smallSpec("plugins:\n  - latency\n  - ./plugins/recorder.ts: { tag: t1 }\n"), `relative-${process.pid}.yaml`);
+    const { outputDir, manifest } = await runSpec(file, { outputDir: path.join(dir, "out") });
+    const [a, b] = manifest.cases.map((c) => c.config_hash.slice(0, 8));
+    expect(calls).toEqual(["create:t1", "setup", `start:${a}`, `stop:${a}`, `start:${b}`, `stop:${b}`, "teardown:recorder"]);
+    const rows = readCsv(path.join(outputDir, "results.csv"));
+    expect(rows[0].recorder_tag).toBe("t1");
+    expect(Number(rows[0].recorder_calls)).toBeGreaterThan(0);
+    expect(rows[0].recorder_output_len).toBe("16");
+    const table = readCsv(path.join(outputDir, "recorder", `${manifest.cases[0].config_hash}.csv`));
+    expect(table).toEqual([{ x: "1", config_hash: manifest.cases[0].config_hash }, { x: "2", config_hash: manifest.cases[0].config_hash }]);
+    expect(manifest.plugins.map((p) => [p.name, p.origin, p.status])).toEqual([["latency", "builtin", "active"], ["recorder", "path", "active"]]);
+    fs.rmSync(file);
+  });
+
+  test("a plugin loaded by package name from node_modules beside the spec", async () => {
+    const file = writeSpec(fixtures, smallSpec("plugins:\n  - attnbench-plugin-calls\n"), `package-${process.pid}.yaml`);
+    try {
+      const dir = tempDir();
+      const { outputDir, manifest } = await runSpec(file, { outputDir: path.join(dir, "out") });
+      expect(manifest.plugins.map((p) => [p.name, p.origin])).toEqual([["calls", "package"]]);
+      const rows = readCsv(path.join(outputDir, "results.csv"));
+      expect(Number(rows[0].calls_total)).toBeGreaterThan(0);
+    } finally {
+      fs.rmSync(file);
+    }
+  });
+
+  test("an unavailable plugin is skipped with its reason and the run goes on; --strict fails instead", async () => {
+    const dir = tempDir();
+    const file = specIn(dir, smallSpec(`plugins:\n  - latency\n  - ${path.join(fixtures, "plugins", "unavailable.ts")}\n`));
+    const { manifest } = await runSpec(file, { outputDir: path.join(dir, "out") });
+    expect(manifest.summary.ok).toBe(2);
+    expect(manifest.plugins[1]).toEqual({
+      name: "unavailable",
+      ref: path.join(fixtures, "plugins", "unavailable.ts"),
+      origin: "path",
+      options: {},
+      status: "skipped",
+      reason: "no frobnicator on this machine (needs /dev/frob)",
+    });
+    await expect(runSpec(file, { outputDir: path.join(dir, "strict"), strict: true })).rejects.toThrow(
+      "[profiler unavailable] unavailable (--strict): no frobnicator on this machine (needs /dev/frob)",
+    );
+    const strictManifest = JSON.parse(fs.readFileSync(path.join(dir, "strict", "manifest.json"), "utf8"));
+    expect(strictManifest.status).toBe("aborted");
+  });
+
+  test("a throwing hook is reported with the plugin's name and hook; teardown still runs, in reverse order", async () => {
+    const dir = tempDir();
+    const p = (name: string) => path.join(fixtures, "plugins", name);
+    const file = specIn(dir, smallSpec(`plugins:\n  - ${p("recorder.ts")}\n  - ${p("throws_on_stop.ts")}\n`));
+    const { manifest } = await runSpec(file, { outputDir: path.join(dir, "out") });
+    expect(manifest.cases.map((c) => c.error)).toEqual([
+      "[profiler throws-on-stop] stop failed: sensor unplugged",
+      "[profiler throws-on-stop] stop failed: sensor unplugged",
+    ]);
+    expect(calls.slice(-2)).toEqual(["teardown:throws-on-stop", "teardown:recorder"]);
+  });
+
+  test("a plugin written for another apiVersion is refused with a located message", async () => {
+    const dir = tempDir();
+    const file = specIn(dir, smallSpec(`plugins:\n  - ${path.join(fixtures, "plugins", "future_api.ts")}\n`));
+    await expect(loadSpec(file).then(planRun)).rejects.toThrow(/spec\.yaml:14:5: plugin "future" declares apiVersion 2; this attnbench supports apiVersion 1/);
+  });
+});
