@@ -57,3 +57,5 @@ export { runtimeInfo } from "./src/runtime.ts";
 export type { RuntimeInfo } from "./src/runtime.ts";
 export { builtinKernels } from "./kernels/mod.ts";
 export { builtinProfilers } from "./plugins/mod.ts";
+export { definePowerSource } from "./plugins/power/source.ts";
+export type { PowerSource } from "./plugins/power/source.ts";

@@ -10,6 +10,7 @@
  */
 import type { KernelDefinition } from "../src/contracts.ts";
 import flash from "./flash.ts";
+import mincut from "./mincut.ts";
 import multihead from "./multihead.ts";
 import softmax from "./softmax.ts";
 import window from "./window.ts";
@@ -21,4 +22,5 @@ export const builtinKernels: Record<string, KernelDefinition<any>> = {
   flash,
   window,
   multihead,
+  mincut,
 };

@@ -18,6 +18,7 @@
 import * as v from "valibot";
 import type { InputShape, KernelDefinition } from "./contracts.ts";
 import { SpecError } from "./errors.ts";
+import { selectCases } from "./filter.ts";
 import { expandGrid, type Point } from "./grid.ts";
 import { canonicalJson, configHash } from "./hash.ts";
 import { type InputGenerator, inputGenerators } from "./inputs/mod.ts";
@@ -45,7 +46,8 @@ export interface CasePlan {
 /** Everything a run needs, decided before anything is measured. */
 export interface RunPlan {
   loaded: LoadedSpec;
-  kernel: ResolvedKernel;
+  /** The spec's kernels (`kernel:` may list several: they form a grid axis). */
+  kernels: ResolvedKernel[];
   baseline?: ResolvedKernel;
   // deno-lint-ignore no-explicit-any
   generator: InputGenerator<any>;
@@ -68,8 +70,12 @@ export interface RunPlan {
  */
 export async function planRun(loaded: LoadedSpec): Promise<RunPlan> {
   const { spec, source } = loaded;
-  const kernel = await resolveKernel(loaded, "kernel");
-  const baseline = spec.baseline === undefined ? undefined : await resolveKernel(loaded, "baseline");
+  const refs = Array.isArray(spec.kernel) ? spec.kernel : [spec.kernel];
+  const kernels: ResolvedKernel[] = [];
+  for (const [i, ref] of refs.entries()) {
+    kernels.push(await resolveKernel(loaded, ref, Array.isArray(spec.kernel) ? ["kernel", i] : ["kernel"]));
+  }
+  const baseline = spec.baseline === undefined ? undefined : await resolveKernel(loaded, spec.baseline, ["baseline"]);
   const generator = inputGenerators[spec.inputs.generator];
   if (!generator) {
     throw new SpecError(
@@ -82,14 +88,16 @@ export async function planRun(loaded: LoadedSpec): Promise<RunPlan> {
   if (!parsedOptions.success) throw issueToError(parsedOptions.issues, ["inputs", "options"], source, generator.options);
   const plugins = await resolvePlugins(loaded);
 
-  const kernels = baseline ? [kernel, baseline] : [kernel];
-  checkParams(loaded, kernels);
+  checkParams(loaded, baseline ? [...kernels, baseline] : kernels);
   const points = gridPoints(loaded);
 
   const inputs = { generator: generator.name, options: parsedOptions.output, seed: spec.seed };
   const cases: CasePlan[] = [];
   const seen = new Set<string>();
-  const roles: [ResolvedKernel, "kernel" | "baseline"][] = baseline ? [[baseline, "baseline"], [kernel, "kernel"]] : [[kernel, "kernel"]];
+  const roles: [ResolvedKernel, "kernel" | "baseline"][] = [
+    ...(baseline ? [[baseline, "baseline"] as [ResolvedKernel, "baseline"]] : []),
+    ...kernels.map((k): [ResolvedKernel, "kernel"] => [k, "kernel"]),
+  ];
   for (const [resolved, role] of roles) {
     for (const full of points) {
       const point = project(full, resolved.definition);
@@ -110,7 +118,7 @@ export async function planRun(loaded: LoadedSpec): Promise<RunPlan> {
   }
   return {
     loaded,
-    kernel,
+    kernels,
     baseline,
     generator,
     generatorOptions: parsedOptions.output,
@@ -197,4 +205,17 @@ function parsePoint(loaded: LoadedSpec, kernel: ResolvedKernel, point: Point): R
     `${formatPath(where)}: kernel ${kernel.definition.name} rejects the point ${values}: expected ${issue.message}`,
     loaded.source.locate(where),
   );
+}
+
+/**
+ * The cases that `--filter` expressions select (all of them when there is none).
+ *
+ * @example
+ * ```ts
+ * selectPlannedCases(plan.cases, ["kernel=flash,seq_len>=256"]);
+ * ```
+ */
+export function selectPlannedCases(cases: CasePlan[], filter: string[]): CasePlan[] {
+  const items = cases.map((c) => ({ config_hash: c.config_hash, kernel: c.kernel.definition.name, role: c.role, params: c.params, plan: c }));
+  return selectCases(items, filter).map((item) => item.plan);
 }

@@ -5,7 +5,7 @@
  * @example
  * ```ts
  * import { resolveKernel, resolvePlugins } from "./resolve.ts";
- * const kernel = await resolveKernel(loaded, "kernel");
+ * const kernel = await resolveKernel(loaded, "softmax", ["kernel"]);
  * const plugins = await resolvePlugins(loaded);
  * ```
  * @module
@@ -43,22 +43,21 @@ export interface ResolvedPlugin {
 }
 
 /**
- * The kernel at `field` ("kernel" or "baseline").
+ * The kernel named `ref` at spec field `at` (`["kernel"]`, `["kernel", 1]` or `["baseline"]`).
  *
  * @example
  * ```ts
- * (await resolveKernel(loaded, "kernel")).definition.name; // "softmax"
+ * (await resolveKernel(loaded, "softmax", ["kernel"])).definition.name; // "softmax"
  * ```
  */
-export async function resolveKernel(loaded: LoadedSpec, field: "kernel" | "baseline"): Promise<ResolvedKernel> {
-  const ref = loaded.spec[field] as string;
+export async function resolveKernel(loaded: LoadedSpec, ref: string, at: FieldPath): Promise<ResolvedKernel> {
   const builtin = builtinKernels[ref];
   if (builtin) return { ref, origin: "builtin", definition: builtin };
-  const mod = await importModule(loaded, ref, [field], "kernel", Object.keys(builtinKernels));
+  const mod = await importModule(loaded, ref, at, "kernel", Object.keys(builtinKernels));
   const definition = (mod.default ?? mod.kernel) as KernelDefinition | undefined;
   const problem = kernelShapeProblem(definition);
   if (problem) {
-    throw new SpecError("SPEC_KERNEL_INVALID", `${field} "${ref}" is not a kernel: ${problem}`, loaded.source.locate([field]));
+    throw new SpecError("SPEC_KERNEL_INVALID", `"${ref}" is not a kernel: ${problem}`, loaded.source.locate(at));
   }
   return { ref, origin: classifyReference(ref), definition: definition! };
 }
@@ -133,7 +132,7 @@ async function importModule(
   what: "kernel" | "plugin",
   builtins: string[],
 ): Promise<Record<string, unknown>> {
-  const where = loaded.source.locate(at, { key: at.length === 3 });
+  const where = loaded.source.locate(at, { key: at[0] === "plugins" && at.length === 3 });
   try {
     return await importReference(ref, loaded.dir);
   } catch (cause) {

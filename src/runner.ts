@@ -17,11 +17,10 @@ import path from "node:path";
 import process from "node:process";
 import type { AttentionInputs, CaseContext, KernelInstance, MetricValue, RunContext } from "./contracts.ts";
 import { describe, KernelError } from "./errors.ts";
-import { type Filterable, selectCases } from "./filter.ts";
 import { configHash, sha256Hex } from "./hash.ts";
 import { PluginHost } from "./host.ts";
 import { measureCall } from "./measure.ts";
-import type { CasePlan, RunPlan } from "./plan.ts";
+import { type CasePlan, type RunPlan, selectPlannedCases } from "./plan.ts";
 import { Progress, type ProgressSink } from "./progress.ts";
 import { gitCommit, runtimeInfo } from "./runtime.ts";
 import { nearestRank } from "./stats.ts";
@@ -68,7 +67,7 @@ export function outputDirOf(plan: RunPlan, options: Pick<RunOptions, "outputDir"
  * ```
  */
 export async function runPlan(plan: RunPlan, options: RunOptions = {}): Promise<RunResult> {
-  const cases = selectCases(plan.cases.map(asFilterable), options.filter ?? []).map((f) => f.plan);
+  const cases = selectPlannedCases(plan.cases, options.filter ?? []);
   const outputDir = outputDirOf(plan, options);
   const dir = new ResultsDir(outputDir);
   const env = runtimeInfo();
@@ -108,6 +107,8 @@ export async function runPlan(plan: RunPlan, options: RunOptions = {}): Promise<
         for (const [plugin, values] of Object.entries(metrics)) {
           for (const [key, value] of Object.entries(values)) row[`${plugin}_${key}`] = value;
         }
+        record.median_us = median / 1000;
+        record.gflops = row.gflops;
         record.status = "ok";
         progress.end("ok", `median ${formatNs(median)}${row.gflops === null ? "" : `, ${row.gflops} GFLOP/s`}`);
       } catch (error) {
@@ -137,10 +138,6 @@ export async function runPlan(plan: RunPlan, options: RunOptions = {}): Promise<
     await dir.writeManifest(manifest);
   }
   return { outputDir, manifest };
-}
-
-function asFilterable(c: CasePlan): Filterable & { plan: CasePlan } {
-  return { config_hash: c.config_hash, kernel: c.kernel.definition.name, role: c.role, params: c.params, plan: c };
 }
 
 function inputsFor(plan: RunPlan, c: CasePlan, cache: Map<string, AttentionInputs>): AttentionInputs {

@@ -115,7 +115,9 @@ export function graphFromLogits(logits: Float32Array, seqLen: number): Attention
 export function checkSquare(logits: Float32Array, seqLen: number): void {
   if (logits.length !== seqLen * seqLen) {
     throw new RangeError(
-      `logits length must equal seq_len^2: found ${logits.length}, expected ${seqLen * seqLen} (seq_len ${seqLen})`,
+      `logits length must equal seq_len^2: found ${logits.length}, expected ${
+        seqLen * seqLen
+      } (seq_len ${seqLen})`,
     );
   }
 }

@@ -34,17 +34,48 @@ export function computeLogits(
   checkLength("k", k.length, seqLen * d, `seq_len ${seqLen} × d ${d}`);
   checkLength("logits", out.length, seqLen * seqLen, `seq_len ${seqLen}²`);
   const scale = attentionScale(d);
-  for (let i = 0; i < seqLen; i++) {
-    const qi = i * d;
-    const row = i * seqLen;
-    for (let j = 0; j < seqLen; j++) {
-      const kj = j * d;
-      let dot = 0;
-      for (let h = 0; h < d; h++) dot = Math.fround(dot + Math.fround(q[qi + h] * k[kj + h]));
-      out[row + j] = dot * scale;
-    }
-  }
+  for (let i = 0; i < seqLen; i++) logitRow(q, i * d, k, d, seqLen, scale, out, i * seqLen);
   return out;
+}
+
+/**
+ * The logits of the query at `q[qi..qi+d)` against all `n` keys, into `out[row..row+n)`. Four keys
+ * at a time: four independent f32 sums hide the latency of rounding each step, while each sum is
+ * still accumulated over h in ascending order, exactly as one key at a time would be.
+ */
+function logitRow(
+  q: Float32Array,
+  qi: number,
+  k: Float32Array,
+  d: number,
+  n: number,
+  scale: number,
+  out: Float32Array,
+  row: number,
+): void {
+  const f32 = Math.fround;
+  let j = 0;
+  for (; j + 3 < n; j += 4) {
+    const k0 = j * d, k1 = k0 + d, k2 = k1 + d, k3 = k2 + d;
+    let s0 = 0, s1 = 0, s2 = 0, s3 = 0;
+    for (let h = 0; h < d; h++) {
+      const x = q[qi + h];
+      s0 = f32(s0 + f32(x * k[k0 + h]));
+      s1 = f32(s1 + f32(x * k[k1 + h]));
+      s2 = f32(s2 + f32(x * k[k2 + h]));
+      s3 = f32(s3 + f32(x * k[k3 + h]));
+    }
+    out[row + j] = s0 * scale;
+    out[row + j + 1] = s1 * scale;
+    out[row + j + 2] = s2 * scale;
+    out[row + j + 3] = s3 * scale;
+  }
+  for (; j < n; j++) {
+    const kj = j * d;
+    let s = 0;
+    for (let h = 0; h < d; h++) s = f32(s + f32(q[qi + h] * k[kj + h]));
+    out[row + j] = s * scale;
+  }
 }
 
 /**

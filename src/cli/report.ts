@@ -8,8 +8,7 @@
  * ```
  * @module
  */
-import { type Filterable, selectCases } from "../filter.ts";
-import type { CasePlan, RunPlan } from "../plan.ts";
+import { type RunPlan, selectPlannedCases } from "../plan.ts";
 import type { RunResult } from "../runner.ts";
 
 /**
@@ -21,15 +20,8 @@ import type { RunResult } from "../runner.ts";
  * ```
  */
 export function formatCaseList(plan: RunPlan, filter: string[]): string {
-  const all = plan.cases.map((c): Filterable & { plan: CasePlan } => ({
-    config_hash: c.config_hash,
-    kernel: c.kernel.definition.name,
-    role: c.role,
-    params: c.params,
-    plan: c,
-  }));
-  const selected = selectCases(all, filter);
-  const rows = selected.map(({ plan: c }) => [
+  const selected = selectPlannedCases(plan.cases, filter);
+  const rows = selected.map((c) => [
     String(c.index),
     c.role,
     c.kernel.definition.name,
@@ -55,11 +47,13 @@ export function formatSummary(result: RunResult): string {
     c.role,
     c.kernel.name,
     Object.entries(c.params).map(([k, v]) => `${k}=${v}`).join(" "),
+    c.median_us === undefined ? "" : c.median_us.toFixed(2),
+    c.gflops === undefined || c.gflops === null ? "" : c.gflops.toFixed(3),
     c.status,
   ]);
   const { ok, failed, total } = result.manifest.summary;
   return [
-    formatTable(["config_hash", "role", "kernel", "params", "status"], rows),
+    formatTable(["config_hash", "role", "kernel", "params", "median_us", "GFLOP/s", "status"], rows),
     `${ok} of ${total} cases measured${failed ? `, ${failed} failed` : ""}; results in ${result.outputDir}`,
     `  results.csv (one row per case), manifest.json (spec, environment, plugins, cases)`,
   ].join("\n");

@@ -27,6 +27,10 @@ export interface CaseRecord {
   shape: InputShape;
   status: "pending" | "ok" | "failed";
   error?: string;
+  /** Median time per call, µs (absent until measured). */
+  median_us?: number;
+  /** Kernel flops ÷ median time, where the kernel declares flops. */
+  gflops?: number | null;
   /** Wall time of the whole case (inputs, prepare, plugins, measurement), ms. */
   duration_ms?: number;
   /** Files written for this case, relative to the results folder. */

@@ -64,7 +64,10 @@ export const specSchema = v.strictObject({
   ),
   description: v.optional(v.string("a text"), ""),
   seed: v.optional(v.pipe(v.number("a non-negative integer"), v.integer("a non-negative integer"), v.minValue(0, "a non-negative integer"), v.safeInteger("a non-negative integer")), 42),
-  kernel: v.pipe(v.string("a kernel name, relative path or package"), v.nonEmpty("a kernel name")),
+  kernel: v.union([
+    v.pipe(v.string(), v.nonEmpty("a kernel name")),
+    v.pipe(v.array(v.pipe(v.string("a kernel name"), v.nonEmpty("a kernel name")), "a list of kernels"), v.minLength(1, "at least one kernel")),
+  ], "a kernel name, relative path or package, or a list of them"),
   baseline: v.optional(v.pipe(v.string("a kernel name, relative path or package"), v.nonEmpty("a kernel name"))),
   params: v.record(v.string(), paramValue, "a map of parameter → value or list of values"),
   exclude: v.optional(v.array(v.record(v.string(), paramValue, "a map of parameter → value(s)"), "a list of maps"), []),

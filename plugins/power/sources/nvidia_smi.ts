@@ -31,7 +31,9 @@ export async function nvidiaSmiWatts(binary: string, index: number): Promise<num
   const args = ["--query-gpu=power.draw", "--format=csv,noheader,nounits", "-i", String(index)];
   const output = (await run(binary, args)).trim();
   if (!/^\d+(\.\d+)?$/.test(output)) {
-    throw new Error(`${binary} printed ${JSON.stringify(output)} for power.draw of GPU ${index}; expected watts`);
+    throw new Error(
+      `${binary} printed ${JSON.stringify(output)} for power.draw of GPU ${index}; expected watts`,
+    );
   }
   return Number(output);
 }
@@ -45,7 +47,11 @@ function run(binary: string, args: string[]): Promise<string> {
   });
 }
 
-function describeRunError(binary: string, err: Error & { code?: unknown; killed?: boolean }, output: string): string {
+function describeRunError(
+  binary: string,
+  err: Error & { code?: unknown; killed?: boolean },
+  output: string,
+): string {
   if (err.code === "ENOENT") {
     return `${binary} not found; expected the NVIDIA driver's nvidia-smi (install the driver or pass its path)`;
   }

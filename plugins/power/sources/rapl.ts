@@ -149,8 +149,8 @@ export function raplSource(options: RaplOptions = {}): RaplPowerSource {
 
 function validDomains(domains: readonly RaplDomain[]): readonly RaplDomain[] {
   const expected = `expected a non-empty list of distinct domains from ${DOMAINS.join(", ")}`;
-  const unknown = domains.find((d) => !DOMAINS.includes(d));
-  if (domains.length === 0 || unknown !== undefined || new Set(domains).size !== domains.length) {
+  const unknown = domains.some((d) => !DOMAINS.includes(d));
+  if (domains.length === 0 || unknown || new Set(domains).size !== domains.length) {
     throw new RangeError(`RAPL domains ${JSON.stringify(domains)} are invalid; ${expected}`);
   }
   for (const outer of domains) {
@@ -196,7 +196,9 @@ function listZones(root: string): { id: string; path: string }[] {
   const entries = listDir(root, root);
   const top = zoneIds(entries ?? [], /^intel-rapl:\d+$/);
   if (top.length === 0) {
-    const found = entries === null ? "the directory does not exist" : `found ${entries.join(", ") || "nothing"}`;
+    const found = entries === null
+      ? "the directory does not exist"
+      : `found ${entries.join(", ") || "nothing"}`;
     throw new RaplUnavailable(
       `no RAPL zones under ${root} (VM or non-Intel/AMD CPU): ${found}, expected intel-rapl:N zone directories; ` +
         "on bare metal with such a CPU, load the driver with: sudo modprobe intel_rapl_msr",
@@ -220,7 +222,9 @@ function listDir(dir: string, root: string): string[] | null {
 }
 
 function zoneIds(entries: readonly string[], pattern: RegExp): string[] {
-  return entries.filter((entry) => pattern.test(entry)).sort((a, b) => a.localeCompare(b, "en", { numeric: true }));
+  return entries.filter((entry) => pattern.test(entry)).sort((a, b) =>
+    a.localeCompare(b, "en", { numeric: true })
+  );
 }
 
 /** Domain of a zone name (`package-1-die-0` → `package`), or `undefined` for names RAPL does not define. */
@@ -246,7 +250,9 @@ function readMicrojoules(path: string, root: string): number {
   const text = readText(path, root);
   const value = Number(text);
   if (!/^\d+$/.test(text) || !Number.isSafeInteger(value)) {
-    throw new RaplUnavailable(`${path} contains ${JSON.stringify(text)}; expected a whole number of microjoules`);
+    throw new RaplUnavailable(
+      `${path} contains ${JSON.stringify(text)}; expected a whole number of microjoules`,
+    );
   }
   return value;
 }

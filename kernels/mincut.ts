@@ -1,0 +1,138 @@
+/**
+ * `mincut`: min-cut gated attention, a reference-compatible port of ruvector's `attn_mincut`
+ * (reference ruvector.md §1). One call: f32 logits `Q·Kᵀ · f32(1/√d)` → keep mask (logits ≤ eps
+ * pruned, plus the edges of one s–t min cut of the attention graph when its cost is ≤ λ · mean
+ * edge weight) → masked row softmax (a fully pruned row gives a zero output row) → weights × V.
+ * Masks, edge counts and cut costs equal the reference's exactly; outputs agree within ~1e-6
+ * relative (the platform `expf` is not bit-reproducible).
+ *
+ * Parameters: `lambda` (0.5) and `eps` (0.01), used as f32; `variant` picks the cut:
+ * `reference` (token 0 → last token, as the original), `best-sink` (the cheapest sink, §1.8) or
+ * `eps-only` (no cut: keep logits > eps, the ablation control).
+ *
+ * `tau` (2): the original accepts tau and ignores it. Here it drives a hysteresis tracker (§1.5)
+ * across successive `run()` calls of one prepared instance: the first call uses the raw mask,
+ * later calls flip a position only after `tau` consecutive calls disagree with it. `tau` = 0 and
+ * `tau` = 1 behave identically (every change applies at once). A timed loop over fixed inputs
+ * produces the same raw mask every call, so there the tracker never changes the result.
+ *
+ * `stats()` gives `edges_kept` (entries of the applied mask, after hysteresis), `edges_total`
+ * (seq_len²) and `cut_cost` (0 when the cut did not fire), and `keepMask` is the applied mask
+ * itself (no copy).
+ *
+ * `flops` counts the dense QKᵀ and weights × V, 4·n²·d, like `softmax`: the graph and min-cut
+ * work is not floating-point throughput and is not counted, and pruned (skipped) weights are
+ * not subtracted, so GFLOP/s compares with dense attention at equal shape.
+ *
+ * @example
+ * ```ts
+ * import mincut from "./mincut.ts";
+ * const q = new Float32Array([1, 0, 0, 0, 1, 0, 0, 0, 1, 0, 0, 0]);
+ * const v = Float32Array.from({ length: 12 }, (_, i) => i);
+ * const p = { seq_len: 4, d: 3, lambda: 0.5, tau: 2, eps: 0.01, variant: "reference" as const };
+ * const kernel = mincut.prepare(p, { q, k: q, v, seq_len: 4, q_width: 3, kv_width: 3 });
+ * kernel.run();
+ * kernel.output; // [0, 1, 2, 3, 4, 5, 6, 7, 8, 0, 0, 0]
+ * kernel.stats(); // { edges_kept: 3, edges_total: 16, cut_cost: 0 }
+ * ```
+ * @module
+ */
+import * as v from "valibot";
+import type { AttentionInputs, KernelDefinition, KernelInstance } from "../src/contracts.ts";
+import { dim } from "./params.ts";
+import { countKept, CUT_VARIANTS, gateBytes, MinCutGate } from "./mincut/gate.ts";
+import { hysteresisBytes, HysteresisTracker } from "./mincut/hysteresis.ts";
+import { checkLength, computeLogits } from "./mincut/logits.ts";
+import { maskedSoftmaxRows, weightsTimesV } from "./mincut/masked_attention.ts";
+
+const tauMessage = "a non-negative integer for tau";
+
+const params = v.object({
+  seq_len: dim("seq_len"),
+  d: dim("d"),
+  lambda: v.optional(v.pipe(v.number("a number for lambda"), v.finite("a finite number for lambda")), 0.5),
+  tau: v.optional(v.pipe(v.number(tauMessage), v.integer(tauMessage), v.minValue(0, tauMessage)), 2),
+  eps: v.optional(v.pipe(v.number("a number for eps"), v.finite("a finite number for eps")), 0.01),
+  variant: v.optional(
+    v.picklist(CUT_VARIANTS, `one of: ${CUT_VARIANTS.join(", ")}`),
+    "reference",
+  ),
+});
+
+/** Parameters of the mincut kernel. */
+export type MincutParams = v.InferOutput<typeof params>;
+
+/** Statistics of the last `run()`. */
+export type MincutStats = { edges_kept: number; edges_total: number; cut_cost: number };
+
+/** A prepared mincut kernel; `keepMask` is the mask the last `run()` applied (row-major, 0/1). */
+export interface MincutInstance extends KernelInstance {
+  readonly keepMask: Uint8Array;
+  stats(): MincutStats;
+}
+
+/** The mincut kernel definition, with its instance type. */
+export interface MincutKernel extends KernelDefinition<MincutParams> {
+  prepare(params: MincutParams, inputs: AttentionInputs): MincutInstance;
+}
+
+const BYTES = 4;
+
+/** Min-cut gated attention. */
+const mincut: MincutKernel = {
+  name: "mincut",
+  version: "1.0.0",
+  description: "min-cut gated attention (reference attn_mincut), with best-sink and eps-only variants",
+  params,
+  shape: (p) => ({ seq_len: p.seq_len, q_width: p.d, kv_width: p.d }),
+  flops: (p) => 4 * p.seq_len * p.seq_len * p.d,
+  memory: (p) => ({
+    kv_cache_bytes: 2 * p.seq_len * p.d * BYTES,
+    activation_bytes: 2 * p.seq_len * p.d * BYTES,
+    temp_buffer_bytes: scratchBytes(p),
+  }),
+  prepare(p, inputs) {
+    const { seq_len: n, d } = p;
+    const { q, k, v: values } = inputs;
+    for (const [name, array] of [["q", q], ["k", k], ["v", values]] as const) {
+      checkLength(name, array.length, n * d, `seq_len ${n} × d ${d}`);
+    }
+    const logits = new Float32Array(n * n);
+    const output = new Float32Array(n * d);
+    const gate = new MinCutGate(n, p);
+    const tracker = new HysteresisTracker(p.tau, n * n);
+    let applied = gate.keepMask;
+    let kept = 0;
+    return {
+      output,
+      get keepMask() {
+        return applied;
+      },
+      run() {
+        computeLogits(q, k, d, n, logits);
+        gate.apply(logits);
+        applied = tracker.apply(gate.keepMask);
+        kept = countKept(applied);
+        maskedSoftmaxRows(logits, applied, n);
+        weightsTimesV(logits, values, n, d, output);
+      },
+      stats: () => ({ edges_kept: kept, edges_total: n * n, cut_cost: gate.cutCost }),
+    };
+  },
+};
+
+export default mincut;
+
+/**
+ * Scratch bytes a prepared instance holds: the n² f32 logits (reused as weights), the gate's
+ * mask, graph and Dinic buffers, and the hysteresis mask and counts.
+ *
+ * @example
+ * ```ts
+ * scratchBytes({ seq_len: 4, variant: "eps-only" }); // 64 + 16 + 80
+ * ```
+ */
+export function scratchBytes(p: Pick<MincutParams, "seq_len" | "variant">): number {
+  const n = p.seq_len;
+  return n * n * BYTES + gateBytes(n, p.variant) + hysteresisBytes(n * n);
+}

@@ -1,0 +1,288 @@
+/**
+ * The keep-mask decision of min-cut gated attention (ruvector.md §1.3 `dynamic_min_cut`, §1.8
+ * `dynamic_min_cut_best_sink` and `eps_only_keep_mask`). Entries with logit ≤ max(eps, 0) are
+ * pruned; then one s–t min cut of the remaining graph is taken (s = token 0, t = the last token,
+ * or for `best-sink` the cheapest t) and its edges are pruned too, but only when its f32 cost is
+ * ≤ λ · mean edge weight. The reference also takes `tau` and ignores it; here it is left out.
+ *
+ * @example
+ * ```ts
+ * import { dynamicMinCut } from "./gate.ts";
+ * const logits = new Float32Array([1, 2, 0.5, 1]);
+ * dynamicMinCut(logits, 2, 2, 0.01); // { keep_mask: [1, 0, 1, 1], cut_cost: 2, edges_kept: 3, edges_total: 4 }
+ * ```
+ * @module
+ */
+import { dinicBytes, DinicSolver } from "./dinic.ts";
+import { type AttentionGraph, checkSquare, createGraph, fillGraph, graphBytes } from "./graph.ts";
+
+/** The names of the cut choices, for parameter schemas. */
+export const CUT_VARIANTS = ["reference", "best-sink", "eps-only"] as const;
+
+/**
+ * `reference`: the single cut 0 → seq_len−1; `best-sink`: the cheapest cut 0 → t over all t;
+ * `eps-only`: no cut, keep exactly the logits > eps (the ablation control).
+ */
+export type CutVariant = typeof CUT_VARIANTS[number];
+
+/** Settings of a {@link MinCutGate}; `lambda` and `eps` are used as f32, as in the reference. */
+export interface GateOptions {
+  lambda: number;
+  eps: number;
+  variant: CutVariant;
+}
+
+/** The reference `GatingResult`; `keep_mask` has one 0/1 entry per logit, row-major. */
+export interface GatingResult {
+  keep_mask: Uint8Array;
+  cut_cost: number;
+  edges_kept: number;
+  /** seq_len², not the number of graph edges. */
+  edges_total: number;
+}
+
+/**
+ * A reusable gate for one `seqLen`: the constructor allocates every buffer, `apply` allocates
+ * nothing and leaves its result in `keepMask`, `cutCost` and `edgesKept`.
+ *
+ * @example
+ * ```ts
+ * const gate = new MinCutGate(3, { lambda: 0.625, eps: 0.01, variant: "reference" });
+ * gate.apply(new Float32Array([1, 0.5, 0, 0, 1, 0.5, 0, 0, 1]));
+ * [gate.edgesKept, gate.cutCost]; // [4, 0.5]
+ * ```
+ */
+export class MinCutGate {
+  /** One 0/1 entry per logit after the last `apply`. */
+  readonly keepMask: Uint8Array;
+  /** seq_len², the reference's `edges_total`. */
+  readonly edgesTotal: number;
+  /** Bytes of all buffers this gate holds (equals {@link gateBytes}). */
+  readonly byteLength: number;
+  #cutCost = 0;
+  #edgesKept = 0;
+  readonly #seqLen: number;
+  readonly #lambda: number;
+  readonly #eps: number;
+  /** Graph, solver and the source side to prune from; absent for `eps-only`. */
+  readonly #cut: CutBuffers | undefined;
+
+  constructor(seqLen: number, options: GateOptions) {
+    if (!CUT_VARIANTS.includes(options.variant)) {
+      throw new RangeError(`variant is "${options.variant}", expected one of: ${CUT_VARIANTS.join(", ")}`);
+    }
+    this.#seqLen = seqLen;
+    this.#lambda = Math.fround(options.lambda);
+    this.#eps = Math.fround(options.eps);
+    this.keepMask = new Uint8Array(seqLen * seqLen);
+    this.edgesTotal = seqLen * seqLen;
+    this.#cut = options.variant === "eps-only" ? undefined : cutBuffers(seqLen, options.variant);
+    this.byteLength = this.keepMask.byteLength + (this.#cut?.byteLength ?? 0);
+  }
+
+  /** Cost of the cut that fired in the last `apply`, 0 when none did (as the reference reports). */
+  get cutCost(): number {
+    return this.#cutCost;
+  }
+
+  /** Kept entries after the last `apply`. */
+  get edgesKept(): number {
+    return this.#edgesKept;
+  }
+
+  /** Decides the keep mask of a `seqLen × seqLen` row-major logits matrix. */
+  apply(logits: Float32Array): void {
+    checkSquare(logits, this.#seqLen);
+    this.#cutCost = 0;
+    const cut = this.#cut;
+    if (cut === undefined) {
+      epsOnlyKeepMask(logits, this.#eps, this.keepMask);
+      this.#edgesKept = countKept(this.keepMask);
+      return;
+    }
+    fillGraph(cut.graph, logits, Math.max(this.#eps, 0));
+    this.keepMask.fill(0);
+    this.#edgesKept = 0;
+    if (cut.graph.edgeCount === 0 || this.#seqLen < 2) return;
+    this.#markEdges(cut.graph);
+    const threshold = Math.fround(this.#lambda * meanWeight(cut.graph));
+    const cost = cut.bestSink ? this.#bestSinkCut(cut, threshold) : this.#fixedSinkCut(cut, threshold);
+    if (cost <= threshold) {
+      this.#cutCost = cost;
+      this.#edgesKept -= this.#pruneCut(cut);
+    }
+  }
+
+  /** Keeps every graph edge (the eps pruning): mask 1 at (src, dst). */
+  #markEdges(graph: AttentionGraph): void {
+    const { src, dst, edgeCount } = graph;
+    const n = this.#seqLen;
+    const mask = this.keepMask;
+    for (let e = 0; e < edgeCount; e++) mask[src[e] * n + dst[e]] = 1;
+    this.#edgesKept = edgeCount;
+  }
+
+  /** The reference cut 0 → seq_len−1, or `Infinity` once the flow proves it above `threshold`. */
+  #fixedSinkCut(cut: CutBuffers, threshold: number): number {
+    cut.solver.load(cut.graph);
+    return cut.solver.cut(0, this.#seqLen - 1, threshold);
+  }
+
+  /** The strictly cheapest cut 0 → t over t = 1..seq_len−1 (earliest t on ties); S copied aside. */
+  #bestSinkCut(cut: CutBuffers, threshold: number): number {
+    const { solver, side } = cut;
+    solver.load(cut.graph);
+    let best = Infinity;
+    for (let t = 1; t < this.#seqLen; t++) {
+      const cost = solver.cut(0, t, Math.min(threshold, best));
+      if (cost < best) {
+        best = cost;
+        side.set(solver.sourceSide);
+      }
+    }
+    return best;
+  }
+
+  /** Clears the mask at every edge leaving the source side; returns how many were cleared. */
+  #pruneCut(cut: CutBuffers): number {
+    const { src, dst, edgeCount } = cut.graph;
+    const n = this.#seqLen;
+    const side = cut.side;
+    const mask = this.keepMask;
+    let pruned = 0;
+    for (let e = 0; e < edgeCount; e++) {
+      if (side[src[e]] === 1 && side[dst[e]] === 0) {
+        mask[src[e] * n + dst[e]] = 0;
+        pruned++;
+      }
+    }
+    return pruned;
+  }
+}
+
+/** The buffers of the cut variants. */
+interface CutBuffers {
+  graph: AttentionGraph;
+  solver: DinicSolver;
+  /** The source side pruned from: the solver's own, or (best-sink) a copy of the best one. */
+  side: Uint8Array;
+  bestSink: boolean;
+  byteLength: number;
+}
+
+/** Allocates the graph and solver of a cut variant. */
+function cutBuffers(seqLen: number, variant: CutVariant): CutBuffers {
+  const graph = createGraph(seqLen);
+  const solver = new DinicSolver(seqLen, seqLen * seqLen);
+  const bestSink = variant === "best-sink";
+  const side = bestSink ? new Uint8Array(seqLen) : solver.sourceSide;
+  const graphLength = graph.src.byteLength + graph.dst.byteLength + graph.weight.byteLength;
+  const byteLength = graphLength + solver.byteLength + (bestSink ? side.byteLength : 0);
+  return { graph, solver, side, bestSink, byteLength };
+}
+
+/**
+ * Bytes a `new MinCutGate(seqLen, { variant })` allocates: the n² mask, and unless `eps-only`
+ * the dense graph, the Dinic solver and (best-sink) a copy of the best source side.
+ *
+ * @example
+ * ```ts
+ * gateBytes(512, "eps-only"); // 262144
+ * ```
+ */
+export function gateBytes(seqLen: number, variant: CutVariant): number {
+  const mask = seqLen * seqLen;
+  if (variant === "eps-only") return mask;
+  const best = variant === "best-sink" ? seqLen : 0;
+  return mask + graphBytes(seqLen) + dinicBytes(seqLen, seqLen * seqLen) + best;
+}
+
+/**
+ * The reference `dynamic_min_cut(logits, seq_len, lambda, tau, eps)` without its ignored `tau`.
+ *
+ * @example
+ * ```ts
+ * dynamicMinCut(new Float32Array([-1, -1, -1, -1]), 2, 0.5, 0.01).edges_kept; // 0
+ * ```
+ */
+export function dynamicMinCut(
+  logits: Float32Array,
+  seqLen: number,
+  lambda: number,
+  eps: number,
+): GatingResult {
+  return gateOnce(logits, seqLen, { lambda, eps, variant: "reference" });
+}
+
+/**
+ * The reference `dynamic_min_cut_best_sink`: like {@link dynamicMinCut} with the cheapest sink.
+ *
+ * @example
+ * ```ts
+ * dynamicMinCutBestSink(new Float32Array([1, 2, 0.5, 1]), 2, 2, 0.01).cut_cost; // 2
+ * ```
+ */
+export function dynamicMinCutBestSink(
+  logits: Float32Array,
+  seqLen: number,
+  lambda: number,
+  eps: number,
+): GatingResult {
+  return gateOnce(logits, seqLen, { lambda, eps, variant: "best-sink" });
+}
+
+/**
+ * The reference `eps_only_keep_mask`: 1 where `logit > eps` (eps as f32), written into `out`.
+ *
+ * @example
+ * ```ts
+ * epsOnlyKeepMask(new Float32Array([1, -0.5, 0, 0.02, 0.005, 2]), 0.01); // Uint8Array [1, 0, 0, 1, 0, 1]
+ * ```
+ */
+export function epsOnlyKeepMask(
+  logits: Float32Array,
+  eps: number,
+  out: Uint8Array = new Uint8Array(logits.length),
+): Uint8Array {
+  if (out.length !== logits.length) {
+    throw new RangeError(`mask has length ${out.length}, expected ${logits.length} (one entry per logit)`);
+  }
+  const floor = Math.fround(eps);
+  for (let i = 0; i < logits.length; i++) out[i] = logits[i] > floor ? 1 : 0;
+  return out;
+}
+
+/**
+ * Number of nonzero entries of a 0/1 mask.
+ *
+ * @example
+ * ```ts
+ * countKept(new Uint8Array([1, 0, 1])); // 2
+ * ```
+ */
+export function countKept(mask: Uint8Array): number {
+  let kept = 0;
+  for (let i = 0; i < mask.length; i++) if (mask[i] !== 0) kept++;
+  return kept;
+}
+
+/** The f32 mean of the graph's edge weights, summed in edge order (the reference's `mean_w`). */
+function meanWeight(graph: AttentionGraph): number {
+  const { weight, edgeCount } = graph;
+  let sum = 0;
+  for (let e = 0; e < edgeCount; e++) sum = Math.fround(sum + weight[e]);
+  return Math.fround(sum / Math.fround(edgeCount));
+}
+
+/** Runs a fresh gate once and returns its result in the reference's shape. */
+function gateOnce(logits: Float32Array, seqLen: number, options: GateOptions): GatingResult {
+  checkSquare(logits, seqLen);
+  const gate = new MinCutGate(seqLen, options);
+  gate.apply(logits);
+  return {
+    keep_mask: gate.keepMask,
+    cut_cost: gate.cutCost,
+    edges_kept: gate.edgesKept,
+    edges_total: gate.edgesTotal,
+  };
+}

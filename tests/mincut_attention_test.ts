@@ -1,0 +1,130 @@
+import { describe, expect, test } from "bun:test";
+import mincut from "../kernels/mincut.ts";
+import softmax from "../kernels/softmax.ts";
+import { computeLogits } from "../kernels/mincut/logits.ts";
+import { maskedSoftmaxRows, weightsTimesV } from "../kernels/mincut/masked_attention.ts";
+import type { AttentionInputs } from "../src/contracts.ts";
+
+/** The reference tests' make_qkv: q = k = 1 at (i, i) for i < min(seq, d), v = 0, 1, 2, ... */
+function makeQkv(seq: number, d: number): AttentionInputs {
+  const q = new Float32Array(seq * d);
+  for (let i = 0; i < Math.min(seq, d); i++) q[i * d + i] = 1;
+  const v = Float32Array.from({ length: seq * d }, (_, i) => i);
+  return { q, k: q.slice(), v, seq_len: seq, q_width: d, kv_width: d };
+}
+
+function constant(seq: number, d: number): AttentionInputs {
+  const q = new Float32Array(seq * d).fill(0.1);
+  return { q, k: q.slice(), v: new Float32Array(seq * d).fill(1), seq_len: seq, q_width: d, kv_width: d };
+}
+
+function expectClose(actual: ArrayLike<number>, expected: readonly number[], relative = 1e-6): void {
+  expect(actual.length).toBe(expected.length);
+  expected.forEach((e, i) => {
+    const ok = Math.abs(actual[i] - e) <= relative * Math.abs(e);
+    if (!ok) throw new Error(`entry ${i}: ${actual[i]} is not within ${relative} relative of ${e}`);
+  });
+}
+
+const defaults = { lambda: 0.5, tau: 2, eps: 0.01, variant: "reference" as const };
+
+function runMincut(inputs: AttentionInputs) {
+  const p = { seq_len: inputs.seq_len, d: inputs.q_width, ...defaults };
+  const kernel = mincut.prepare(p, inputs);
+  kernel.run();
+  return kernel;
+}
+
+function runSoftmax(inputs: AttentionInputs): Float32Array {
+  const kernel = softmax.prepare({ seq_len: inputs.seq_len, d: inputs.q_width, causal: false }, inputs);
+  kernel.run();
+  return kernel.output;
+}
+
+describe("computeLogits (ruvector §1.4)", () => {
+  test("q = k = [1,1,1,1], d=4, seq 1: logit 2", () => {
+    const q = new Float32Array([1, 1, 1, 1]);
+    expect(computeLogits(q, q, 4, 1)[0]).toBeCloseTo(2, 5);
+  });
+
+  test("make_qkv(4,3): f32 1/√3 on the first three diagonal entries, 0 elsewhere", () => {
+    const { q, k } = makeQkv(4, 3);
+    const s = Math.fround(1 / Math.fround(Math.sqrt(3)));
+    expect(s).toBe(Math.fround(0.57735026));
+    expect(Array.from(computeLogits(q, k, 3, 4))).toEqual([s, 0, 0, 0, 0, s, 0, 0, 0, 0, s, 0, 0, 0, 0, 0]);
+  });
+
+  test("every + and * is rounded to f32, in ascending order", () => {
+    const q = new Float32Array([1e8, 1, -1e8]);
+    const k = new Float32Array([1, 1, 1]);
+    expect(computeLogits(q, k, 3, 1)[0]).toBe(0);
+  });
+
+  test("wrong q length says what was found and expected", () => {
+    expect(() => computeLogits(new Float32Array(5), new Float32Array(6), 3, 2)).toThrow(
+      "q has length 5, expected 6 (seq_len 2 × d 3)",
+    );
+  });
+});
+
+describe("masked softmax and weights × V (ruvector §1.4)", () => {
+  test("dense rows [[1,2],[3,4]] each sum to 1", () => {
+    const s = new Float32Array([1, 2, 3, 4]);
+    maskedSoftmaxRows(s, new Uint8Array([1, 1, 1, 1]), 2);
+    expect(s[0] + s[1]).toBeCloseTo(1, 5);
+    expect(s[2] + s[3]).toBeCloseTo(1, 5);
+  });
+
+  test("a fully pruned row gets zero weights, not NaN", () => {
+    const s = new Float32Array([1, 2, 3, 4]);
+    maskedSoftmaxRows(s, new Uint8Array([0, 1, 0, 0]), 2);
+    expect(Array.from(s)).toEqual([0, 1, 0, 0]);
+  });
+
+  test("zero weights skip their V row entirely, so non-finite V does not leak", () => {
+    const out = new Float32Array(2);
+    weightsTimesV(new Float32Array([1, 0, 1, 0]), new Float32Array([2, NaN]), 2, 1, out);
+    expect(Array.from(out)).toEqual([2, 2]);
+  });
+});
+
+describe("reference outputs (ruvector §1.4)", () => {
+  test("make_qkv(4,3): attn_softmax (the softmax kernel) within 1e-6 relative", () => {
+    expectClose(runSoftmax(makeQkv(4, 3)), [
+      3.7646565,
+      4.7646565,
+      5.7646565,
+      4.2548857,
+      5.254885,
+      6.254885,
+      4.7451143,
+      5.7451143,
+      6.745114,
+      4.5,
+      5.5,
+      6.5,
+    ]);
+  });
+
+  test("make_qkv(4,3): attn_mincut output, kept 3/16, mask, cut 0; row 3 fully pruned", () => {
+    const kernel = runMincut(makeQkv(4, 3));
+    expectClose(kernel.output, [0, 1, 2, 3, 4, 5, 6, 7, 8, 0, 0, 0]);
+    expect(kernel.stats()).toEqual({ edges_kept: 3, edges_total: 16, cut_cost: 0 });
+    expect(Array.from(kernel.keepMask).join("")).toBe("1000010000100000");
+  });
+
+  for (const [seq, d] of [[4, 8], [32, 64], [64, 128]]) {
+    test(`constant q = k = 0.1, v = 1 at ${seq}×${d}: everything kept, cut never fires, output 1`, () => {
+      const inputs = constant(seq, d);
+      const kernel = runMincut(inputs);
+      expect(kernel.stats()).toEqual({ edges_kept: seq * seq, edges_total: seq * seq, cut_cost: 0 });
+      expectClose(kernel.output, Array(seq * d).fill(1));
+      expectClose(runSoftmax(inputs), Array(seq * d).fill(1));
+    });
+  }
+
+  test("constant 4×8 logit is 0.028284272", () => {
+    const { q, k } = constant(4, 8);
+    expect(computeLogits(q, k, 8, 4)[5]).toBe(Math.fround(0.028284272));
+  });
+});
