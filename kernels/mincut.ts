@@ -99,6 +99,7 @@ const mincut: MincutKernel = {
     }
     const logits = new Float32Array(n * n);
     const output = new Float32Array(n * d);
+    const keys = new Int32Array(n);
     const gate = new MinCutGate(n, p);
     const tracker = new HysteresisTracker(p.tau, n * n);
     let applied = gate.keepMask;
@@ -114,7 +115,7 @@ const mincut: MincutKernel = {
         applied = tracker.apply(gate.keepMask);
         kept = countKept(applied);
         maskedSoftmaxRows(logits, applied, n);
-        weightsTimesV(logits, values, n, d, output);
+        weightsTimesV(logits, values, n, d, output, keys);
       },
       stats: () => ({ edges_kept: kept, edges_total: n * n, cut_cost: gate.cutCost }),
     };
@@ -125,14 +126,14 @@ export default mincut;
 
 /**
  * Scratch bytes a prepared instance holds: the n² f32 logits (reused as weights), the gate's
- * mask, graph and Dinic buffers, and the hysteresis mask and counts.
+ * mask, graph and Dinic buffers, the hysteresis mask and counts, and one row's key indices.
  *
  * @example
  * ```ts
- * scratchBytes({ seq_len: 4, variant: "eps-only" }); // 64 + 16 + 80
+ * scratchBytes({ seq_len: 4, variant: "eps-only" }); // 64 + 16 + 80 + 16
  * ```
  */
 export function scratchBytes(p: Pick<MincutParams, "seq_len" | "variant">): number {
   const n = p.seq_len;
-  return n * n * BYTES + gateBytes(n, p.variant) + hysteresisBytes(n * n);
+  return n * n * BYTES + gateBytes(n, p.variant) + hysteresisBytes(n * n) + n * Int32Array.BYTES_PER_ELEMENT;
 }

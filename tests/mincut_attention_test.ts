@@ -81,6 +81,28 @@ describe("masked softmax and weights × V (ruvector §1.4)", () => {
     expect(Array.from(s)).toEqual([0, 1, 0, 0]);
   });
 
+  test("equal bit for bit to the reference's literal steps (−∞ fill, softmax, NaN → 0, × V)", () => {
+    let state = 9;
+    const random = () => (state = (Math.imul(state, 1664525) + 1013904223) >>> 0) / 2 ** 32;
+    for (let trial = 0; trial < 50; trial++) {
+      const n = 1 + Math.floor(random() * 12);
+      const d = 1 + Math.floor(random() * 6);
+      const logits = Float32Array.from({ length: n * n }, () => random() * 8 - 4);
+      const mask = Uint8Array.from(
+        { length: n * n },
+        (_, i) => (i % n === 0 && trial % 3 === 0) || random() < 0.5 ? 0 : 1,
+      );
+      const v = Float32Array.from({ length: n * d }, () => random() * 2 - 1);
+      const weights = logits.slice();
+      maskedSoftmaxRows(weights, mask, n);
+      const out = new Float32Array(n * d);
+      weightsTimesV(weights, v, n, d, out);
+      const expected = literalAttention(logits, mask, v, n, d);
+      expect(Array.from(weights)).toEqual(Array.from(expected.weights));
+      expect(Array.from(out)).toEqual(Array.from(expected.out));
+    }
+  });
+
   test("zero weights skip their V row entirely, so non-finite V does not leak", () => {
     const out = new Float32Array(2);
     weightsTimesV(new Float32Array([1, 0, 1, 0]), new Float32Array([2, NaN]), 2, 1, out);
@@ -128,3 +150,29 @@ describe("reference outputs (ruvector §1.4)", () => {
     expect(computeLogits(q, k, 8, 4)[5]).toBe(Math.fround(0.028284272));
   });
 });
+
+/** §1.4 step by step: pruned logits to −∞, f32 row softmax, NaN → 0, f32 weights × V. */
+function literalAttention(logits: Float32Array, mask: Uint8Array, v: Float32Array, n: number, d: number) {
+  const f32 = Math.fround;
+  const weights = logits.map((x, i) => (mask[i] ? x : -Infinity));
+  for (let i = 0; i < n; i++) {
+    const row = weights.subarray(i * n, i * n + n);
+    const max = row.reduce((m, x) => (x > m ? x : m), -Infinity);
+    let sum = 0;
+    row.forEach((x, j) => {
+      row[j] = f32(Math.exp(f32(x - max)));
+      sum = f32(sum + row[j]);
+    });
+    if (sum > 0) row.forEach((x, j) => (row[j] = f32(x / sum)));
+  }
+  weights.forEach((x, i) => (weights[i] = Number.isNaN(x) ? 0 : x));
+  const out = new Float32Array(n * d);
+  for (let i = 0; i < n; i++) {
+    for (let j = 0; j < n; j++) {
+      const w = weights[i * n + j];
+      if (w === 0) continue;
+      for (let h = 0; h < d; h++) out[i * d + h] = f32(out[i * d + h] + f32(w * v[j * d + h]));
+    }
+  }
+  return { weights, out };
+}

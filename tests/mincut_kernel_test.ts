@@ -43,16 +43,17 @@ describe("mincut kernel definition", () => {
   test("rejects bad parameters with the expected form", () => {
     const issue = (extra: Record<string, unknown>) =>
       v.safeParse(mincut.params, { seq_len: 8, d: 4, ...extra }).issues?.[0].message;
-    expect(issue({ tau: -1 })).toBe("tau must be a non-negative integer");
-    expect(issue({ tau: 1.5 })).toBe("tau must be a non-negative integer");
-    expect(issue({ variant: "random" })).toBe("variant must be one of: reference, best-sink, eps-only");
-    expect(issue({ lambda: "high" })).toBe("lambda must be a number");
+    expect(issue({ tau: -1 })).toBe("a non-negative integer for tau");
+    expect(issue({ tau: 1.5 })).toBe("a non-negative integer for tau");
+    expect(issue({ variant: "random" })).toBe("one of: reference, best-sink, eps-only");
+    expect(issue({ lambda: "high" })).toBe("a number for lambda");
+    expect(issue({ eps: Infinity })).toBe("a finite number for eps");
   });
 
   test("flops 4·n²·d; memory: K/V and activations 2·n·d·4, scratch = what prepare allocates", () => {
     for (const variant of ["reference", "best-sink", "eps-only"] as const) {
       const p = params(12, 8, { variant });
-      const scratch = 12 * 12 * 4 + new MinCutGate(12, p).byteLength + hysteresisBytes(144);
+      const scratch = 12 * 12 * 4 + new MinCutGate(12, p).byteLength + hysteresisBytes(144) + 12 * 4;
       expect(mincut.flops!(p)).toBe(4 * 144 * 8);
       expect(mincut.memory!(p)).toEqual({
         kv_cache_bytes: 2 * 12 * 8 * 4,

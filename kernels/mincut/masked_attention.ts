@@ -39,10 +39,11 @@ export function maskedSoftmaxRows(scores: Float32Array, mask: Uint8Array, seqLen
       const x = mask[i] !== 0 ? scores[i] : -Infinity;
       if (x > max) max = x;
     }
+    // A pruned entry's exp(−∞ − max) is 0, or NaN when the whole row is pruned (max = −∞), which
+    // ends as 0 as well, and adding 0 leaves the f32 sum unchanged: so pruned entries skip exp.
     let sum = 0;
     for (let i = row; i < end; i++) {
-      const x = mask[i] !== 0 ? scores[i] : -Infinity;
-      scores[i] = Math.exp(Math.fround(x - max));
+      scores[i] = mask[i] !== 0 ? Math.exp(Math.fround(scores[i] - max)) : 0;
       sum = Math.fround(sum + scores[i]);
     }
     for (let i = row; i < end; i++) {
@@ -55,6 +56,8 @@ export function maskedSoftmaxRows(scores: Float32Array, mask: Uint8Array, seqLen
 /**
  * `out = weights × V` in f32: `out[i·d+h] += w[i][j] · v[j·d+h]` for i, then j ascending, then h,
  * skipping every (i, j) whose weight is 0 (so non-finite values in unattended V rows never leak).
+ * `keys` is scratch for one row's attended key indices (at least `seqLen` long); pass it to avoid
+ * allocating.
  *
  * @example
  * ```ts
@@ -69,6 +72,7 @@ export function weightsTimesV(
   seqLen: number,
   d: number,
   out: Float32Array,
+  keys: Int32Array = new Int32Array(seqLen),
 ): void {
   if (weights.length !== seqLen * seqLen || v.length !== seqLen * d || out.length !== seqLen * d) {
     throw new RangeError(
@@ -76,15 +80,55 @@ export function weightsTimesV(
         `expected ${seqLen * seqLen}, ${seqLen * d} and ${seqLen * d} (seq_len ${seqLen}, d ${d})`,
     );
   }
+  if (keys.length < seqLen) {
+    throw new RangeError(`keys has length ${keys.length}, expected at least ${seqLen}`);
+  }
   out.fill(0);
   for (let i = 0; i < seqLen; i++) {
     const row = i * seqLen;
-    const oi = i * d;
-    for (let j = 0; j < seqLen; j++) {
-      const w = weights[row + j];
-      if (w === 0) continue;
-      const vj = j * d;
-      for (let h = 0; h < d; h++) out[oi + h] += Math.fround(w * v[vj + h]);
+    const count = attendedKeys(weights, row, seqLen, keys);
+    accumulateRow(weights, row, keys, count, v, d, out, i * d);
+  }
+}
+
+/** Writes the indices j with a nonzero weight `weights[row + j]` into `keys`; returns how many. */
+function attendedKeys(weights: Float32Array, row: number, n: number, keys: Int32Array): number {
+  let count = 0;
+  for (let j = 0; j < n; j++) if (weights[row + j] !== 0) keys[count++] = j;
+  return count;
+}
+
+/**
+ * Adds `weights[row + j] · V[j]` for the `count` keys j in `keys` to `out[oi..oi+d)`, in f32 and in
+ * key order. Four keys per pass over h: each output value is loaded and stored once per four keys
+ * and still receives its additions one at a time, in the same order.
+ */
+function accumulateRow(
+  weights: Float32Array,
+  row: number,
+  keys: Int32Array,
+  count: number,
+  v: Float32Array,
+  d: number,
+  out: Float32Array,
+  oi: number,
+): void {
+  const f32 = Math.fround;
+  let c = 0;
+  for (; c + 3 < count; c += 4) {
+    const j0 = keys[c], j1 = keys[c + 1], j2 = keys[c + 2], j3 = keys[c + 3];
+    const w0 = weights[row + j0], w1 = weights[row + j1], w2 = weights[row + j2], w3 = weights[row + j3];
+    const v0 = j0 * d, v1 = j1 * d, v2 = j2 * d, v3 = j3 * d;
+    for (let h = 0; h < d; h++) {
+      let o = f32(out[oi + h] + f32(w0 * v[v0 + h]));
+      o = f32(o + f32(w1 * v[v1 + h]));
+      o = f32(o + f32(w2 * v[v2 + h]));
+      out[oi + h] = o + f32(w3 * v[v3 + h]);
     }
+  }
+  for (; c < count; c++) {
+    const w = weights[row + keys[c]];
+    const vj = keys[c] * d;
+    for (let h = 0; h < d; h++) out[oi + h] += f32(w * v[vj + h]);
   }
 }
