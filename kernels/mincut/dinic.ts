@@ -22,8 +22,11 @@ import type { AttentionGraph } from "./graph.ts";
 
 /** A min cut as the reference reports it; `keep_mask[e]` is false exactly for cut edges. */
 export interface CutResult {
+  /** (src, dst) of every edge from S to outside S, in edge order. */
   cut_edges: [number, number][];
+  /** f32 sum of the cut edges' weights, in edge order. */
   cut_cost: number;
+  /** One entry per graph edge. */
   keep_mask: boolean[];
 }
 
@@ -41,9 +44,10 @@ const F64_ROUNDOFF = 2 ** -52;
  *
  * @example
  * ```ts
- * const solver = new DinicSolver(4, 16);
- * solver.load(graph);
- * const cost = solver.cut(0, 3); // f32 cut cost; solver.sourceSide[u] is 1 for u in S
+ * const solver = new DinicSolver(2, 4);
+ * solver.load(graphFromLogits(new Float32Array([0, 3.5, 0, 0]), 2));
+ * solver.cut(0, 1); // 3.5, and solver.sourceSide = [1, 0]
+ * solver.cut(0, 1, 1); // Infinity: the flow proves the cut costs more than 1
  * ```
  */
 export class DinicSolver {
@@ -65,6 +69,7 @@ export class DinicSolver {
   #pathMass = 0;
   #pathLength = 0;
 
+  /** Allocates every buffer for graphs of up to `maxNodes` nodes and `maxEdges` edges. */
   constructor(maxNodes: number, maxEdges: number) {
     this.sourceSide = new Uint8Array(maxNodes);
     this.#start = new Int32Array(maxNodes + 1);

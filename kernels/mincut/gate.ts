@@ -4,6 +4,8 @@
  * pruned; then one s–t min cut of the remaining graph is taken (s = token 0, t = the last token,
  * or for `best-sink` the cheapest t) and its edges are pruned too, but only when its f32 cost is
  * ≤ λ · mean edge weight. The reference also takes `tau` and ignores it; here it is left out.
+ * The max flow stops as soon as the flow pushed proves the cut too expensive to fire (see
+ * {@link DinicSolver.cut}); masks, counts and costs stay exactly the reference's.
  *
  * @example
  * ```ts
@@ -16,7 +18,14 @@
 import { dinicBytes, DinicSolver } from "./dinic.ts";
 import { type AttentionGraph, checkSquare, createGraph, fillGraph, graphBytes } from "./graph.ts";
 
-/** The names of the cut choices, for parameter schemas. */
+/**
+ * The names of the cut choices, for parameter schemas.
+ *
+ * @example
+ * ```ts
+ * v.picklist(CUT_VARIANTS); // accepts "reference", "best-sink" or "eps-only"
+ * ```
+ */
 export const CUT_VARIANTS = ["reference", "best-sink", "eps-only"] as const;
 
 /**
@@ -27,15 +36,21 @@ export type CutVariant = typeof CUT_VARIANTS[number];
 
 /** Settings of a {@link MinCutGate}; `lambda` and `eps` are used as f32, as in the reference. */
 export interface GateOptions {
+  /** The cut fires when its cost is ≤ lambda · mean edge weight. */
   lambda: number;
+  /** Logits ≤ max(eps, 0) are pruned (`eps-only`: logits ≤ eps). */
   eps: number;
+  /** Which cut, if any. */
   variant: CutVariant;
 }
 
 /** The reference `GatingResult`; `keep_mask` has one 0/1 entry per logit, row-major. */
 export interface GatingResult {
+  /** 1 for kept entries. */
   keep_mask: Uint8Array;
+  /** Cost of the cut when it fired, else 0. */
   cut_cost: number;
+  /** Number of 1s in `keep_mask`. */
   edges_kept: number;
   /** seq_len², not the number of graph edges. */
   edges_total: number;
@@ -67,6 +82,7 @@ export class MinCutGate {
   /** Graph, solver and the source side to prune from; absent for `eps-only`. */
   readonly #cut: CutBuffers | undefined;
 
+  /** Allocates the mask and, for the cut variants, the dense graph and the solver. */
   constructor(seqLen: number, options: GateOptions) {
     if (!CUT_VARIANTS.includes(options.variant)) {
       throw new RangeError(`variant is "${options.variant}", expected one of: ${CUT_VARIANTS.join(", ")}`);

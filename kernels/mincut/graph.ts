@@ -15,11 +15,15 @@
 
 /** A directed graph on `nodes` tokens; edge e is `src[e] → dst[e]` with f32 `weight[e]`. */
 export interface AttentionGraph {
+  /** Number of tokens. */
   readonly nodes: number;
   /** Edges in use; entries at and after this index are stale. */
   edgeCount: number;
+  /** Source token of each edge (the query). */
   readonly src: Int32Array;
+  /** Destination token of each edge (the key). */
   readonly dst: Int32Array;
+  /** The logit of each edge. */
   readonly weight: Float32Array;
 }
 
