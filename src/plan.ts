@@ -89,7 +89,7 @@ export async function planRun(loaded: LoadedSpec): Promise<RunPlan> {
   const plugins = await resolvePlugins(loaded);
 
   checkParams(loaded, baseline ? [...kernels, baseline] : kernels);
-  const points = gridPoints(loaded);
+  const { points, warnings } = gridPoints(loaded);
 
   const inputs = { generator: generator.name, options: parsedOptions.output, seed: spec.seed };
   const cases: CasePlan[] = [];
@@ -125,7 +125,7 @@ export async function planRun(loaded: LoadedSpec): Promise<RunPlan> {
     budget: spec.bench,
     plugins,
     cases,
-    warnings: gridWarnings(loaded),
+    warnings,
   };
 }
 
@@ -156,7 +156,7 @@ function checkParams(loaded: LoadedSpec, kernels: ResolvedKernel[]): void {
   }
 }
 
-function gridPoints(loaded: LoadedSpec): Point[] {
+function gridPoints(loaded: LoadedSpec): { points: Point[]; warnings: string[] } {
   const { spec, source } = loaded;
   for (const [i, rule] of spec.exclude.entries()) {
     for (const name of Object.keys(rule)) {
@@ -169,7 +169,7 @@ function gridPoints(loaded: LoadedSpec): Point[] {
       }
     }
   }
-  const { points } = expandGrid(spec.params, spec.exclude);
+  const { points, unusedExcludes } = expandGrid(spec.params, spec.exclude);
   if (points.length === 0) {
     throw new SpecError(
       "SPEC_EMPTY_GRID",
@@ -177,15 +177,11 @@ function gridPoints(loaded: LoadedSpec): Point[] {
       source.locate(["exclude"]),
     );
   }
-  return points;
-}
-
-function gridWarnings(loaded: LoadedSpec): string[] {
-  const { unusedExcludes } = expandGrid(loaded.spec.params, loaded.spec.exclude);
-  return unusedExcludes.map((i) => {
-    const at = loaded.source.locate(["exclude", i]);
+  const warnings = unusedExcludes.map((i) => {
+    const at = source.locate(["exclude", i]);
     return `${at.file}:${at.line}:${at.column}: exclude[${i}] matches no grid point`;
   });
+  return { points, warnings };
 }
 
 // deno-lint-ignore no-explicit-any
