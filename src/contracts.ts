@@ -123,6 +123,8 @@ export interface CaseInfo {
   shape: InputShape;
   /** Analytic figures of the kernel at this point, where it declares them. */
   analytic: { flops?: number; memory?: KernelMemory };
+  /** Cases with the same key ran on the same Q, K, V (e.g. a kernel and its baseline). */
+  inputs_key: string;
 }
 
 /** What a profiler sees around a measured case. */
@@ -130,6 +132,8 @@ export interface CaseContext extends RunContext {
   case: CaseInfo;
   /** The prepared kernel: plugins may read `output` or `stats()` outside the timed window. */
   instance: KernelInstance;
+  /** The case's inputs (shared between cases with the same `inputs_key`; do not modify). */
+  inputs: AttentionInputs;
 }
 
 /** Timing of one case, as mitata's `measure()` took it. */

@@ -95,7 +95,7 @@ export async function runPlan(plan: RunPlan, options: RunOptions = {}): Promise<
       try {
         const inputs = inputsFor(plan, plan_, inputsCache);
         const instance = prepare(plan_, inputs);
-        const ctx: CaseContext = { ...runContext, case: caseInfo(plan_, i, cases.length), instance };
+        const ctx: CaseContext = { ...runContext, case: caseInfo(plan_, i, cases.length), instance, inputs };
         await host.start(ctx);
         const measurement = await measureCall(() => instance.run(), plan.budget);
         const metrics = await host.stop(ctx, measurement);
@@ -168,6 +168,7 @@ function caseInfo(c: CasePlan, index: number, total: number): CaseContext["case"
     params: c.params,
     shape: c.shape,
     analytic: { flops: definition.flops?.(c.params), memory: definition.memory?.(c.params) },
+    inputs_key: c.inputs_key,
   };
 }
 
