@@ -20,6 +20,7 @@ export type {
   Awaitable,
   CaseContext,
   CaseInfo,
+  CaseOutcome,
   HostContext,
   InputShape,
   KernelDefinition,
@@ -32,6 +33,7 @@ export type {
   ProfilerDefinition,
   ProfilerInstance,
   RunContext,
+  Sample,
   Table,
 } from "./src/contracts.ts";
 export { defineKernel, defineProfiler } from "./src/contracts.ts";

@@ -16,6 +16,9 @@
  * `tau` = 1 behave identically (every change applies at once). A timed loop over fixed inputs
  * produces the same raw mask every call, so there the tracker never changes the result.
  *
+ * `load()` swaps in the next sample's Q, K, V (same shape) and keeps the hysteresis state, so τ
+ * acts across the evaluation samples of a case.
+ *
  * `stats()` gives `edges_kept` (entries of the applied mask, after hysteresis), `edges_total`
  * (seq_len²) and `cut_cost` (0 when the cut did not fire), and `keepMask` is the applied mask
  * itself (no copy).
@@ -96,10 +99,7 @@ const mincut: MincutKernel = {
   }),
   prepare(p, inputs) {
     const { seq_len: n, d } = p;
-    const { q, k, v: values } = inputs;
-    for (const [name, array] of [["q", q], ["k", k], ["v", values]] as const) {
-      checkLength(name, array.length, n * d, `seq_len ${n} × d ${d}`);
-    }
+    let { q, k, v: values } = checkedInputs(inputs, n, d);
     const logits = new Float32Array(n * n);
     const output = new Float32Array(n * d);
     const keys = new Int32Array(n);
@@ -121,11 +121,21 @@ const mincut: MincutKernel = {
         weightsTimesV(logits, values, n, d, output, keys);
       },
       stats: () => ({ edges_kept: kept, edges_total: n * n, cut_cost: gate.cutCost }),
+      load(next) {
+        ({ q, k, v: values } = checkedInputs(next, n, d));
+      },
     };
   },
 };
 
 export default mincut;
+
+function checkedInputs(inputs: AttentionInputs, n: number, d: number): AttentionInputs {
+  for (const [name, array] of [["q", inputs.q], ["k", inputs.k], ["v", inputs.v]] as const) {
+    checkLength(name, array.length, n * d, `seq_len ${n} × d ${d}`);
+  }
+  return inputs;
+}
 
 /**
  * Scratch bytes a prepared instance holds: the n² f32 logits (reused as weights), the gate's

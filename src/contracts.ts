@@ -71,6 +71,11 @@ export interface KernelInstance {
   run(): void;
   /** Where `run()` writes its result (`seq_len × q_width`). */
   readonly output: Float32Array;
+  /**
+   * Replaces Q, K, V with new values of the same shape, keeping any state between calls; used
+   * between evaluation samples. Without it the runner prepares a new instance per sample.
+   */
+  load?(inputs: AttentionInputs): void;
   /** Per-call statistics of the last `run()` (e.g. edges_kept), read only when asked for. */
   stats?(): Record<string, number>;
 }
@@ -108,6 +113,11 @@ export interface HostContext {
 export interface RunContext extends HostContext {
   /** Number of cases in this run. */
   cases: number;
+  /**
+   * Writes a file under the results folder atomically (temporary name, then rename) and lists it
+   * in manifest.json; `relative` uses `/` separators, e.g. `witness/bundle.json`.
+   */
+  writeFile(relative: string, data: string): Promise<void>;
 }
 
 /** The case being measured. */
@@ -136,6 +146,34 @@ export interface CaseContext extends RunContext {
   inputs: AttentionInputs;
 }
 
+/**
+ * One evaluation sample of a case: the kernel run once, untimed by mitata, on the sample's own
+ * inputs (sample 0 uses the case's inputs, sample i the spec's seed + i). Samples run before the
+ * timed window, on one fresh instance in order, so per-call state (e.g. hysteresis) carries from
+ * sample to sample exactly as it would on a second machine.
+ */
+export interface Sample {
+  index: number;
+  /** Seed the sample's inputs were generated with. */
+  seed: number;
+  inputs: AttentionInputs;
+  /** The instance that ran the sample; `output` and `stats()` describe this sample. */
+  instance: KernelInstance;
+  /** Wall time of this one call, in microseconds (performance.now). */
+  wall_time_us: number;
+}
+
+/** A finished case, as the `report` hook sees it. */
+export interface CaseOutcome {
+  info: CaseInfo;
+  status: "ok" | "failed";
+  error?: string;
+  /** Metrics of each plugin, by plugin name. */
+  metrics: Record<string, Metrics>;
+  /** The per-case tables every plugin produced. */
+  tables: Table[];
+}
+
 /** Timing of one case, as mitata's `measure()` took it. */
 export interface Measurement {
   /** Time per call of each sample in nanoseconds, ascending (mitata sorts them; none dropped). */
@@ -161,8 +199,15 @@ export interface ProfilerInstance<S extends Metrics = Metrics> {
   start?(ctx: CaseContext): Awaitable<void>;
   /** Called after the timed window with its measurement; returns the case's metrics. */
   stop(ctx: CaseContext, measurement: Measurement): Awaitable<S>;
+  /**
+   * Called for each evaluation sample, before the case's timed window. Declaring it makes the
+   * runner evaluate `inputs.samples` samples per case (sample 0 alone when the spec sets none).
+   */
+  sample?(ctx: CaseContext, sample: Sample): Awaitable<void>;
   /** Per-case rows (the host adds `config_hash` to each). */
   tables?(ctx: CaseContext): Table[];
+  /** After the last case: may write files with `ctx.writeFile`; returned text is shown to the user. */
+  report?(ctx: RunContext, cases: CaseOutcome[]): Awaitable<string | void>;
   /** Always runs, in reverse order of setup, even after a failure. */
   teardown?(ctx: RunContext): Awaitable<void>;
 }

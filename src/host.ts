@@ -16,7 +16,7 @@
  * ```
  * @module
  */
-import type { CaseContext, HostContext, Measurement, Metrics, ProfilerInstance, RunContext, Table } from "./contracts.ts";
+import type { CaseContext, CaseOutcome, HostContext, Measurement, Metrics, ProfilerInstance, RunContext, Sample, Table } from "./contracts.ts";
 import { describe, PluginError } from "./errors.ts";
 import type { Origin, ResolvedPlugin } from "./resolve.ts";
 
@@ -118,6 +118,26 @@ export class PluginHost {
       metrics[name] = checkMetrics(name, result);
     }
     return metrics;
+  }
+
+  /** Whether any active plugin wants evaluation samples. */
+  get wantsSamples(): boolean {
+    return this.#usable().some(({ instance }) => typeof instance.sample === "function");
+  }
+
+  /** Calls `sample` of every active plugin, in spec order. */
+  async sample(ctx: CaseContext, sample: Sample): Promise<void> {
+    for (const { name, instance } of this.#usable()) await this.#guard(name, "sample", () => instance.sample?.(ctx, sample));
+  }
+
+  /** Calls `report` of every active plugin in spec order; returns the texts they gave. */
+  async report(run: RunContext, cases: CaseOutcome[]): Promise<string[]> {
+    const texts: string[] = [];
+    for (const { name, instance } of this.#usable()) {
+      const text = await this.#guard(name, "report", () => instance.report?.(run, cases));
+      if (typeof text === "string" && text) texts.push(text);
+    }
+    return texts;
   }
 
   /** Per-case tables of every active plugin. */

@@ -91,7 +91,13 @@ export async function planRun(loaded: LoadedSpec): Promise<RunPlan> {
   checkParams(loaded, baseline ? [...kernels, baseline] : kernels);
   const { points, warnings } = gridPoints(loaded);
 
-  const inputs = { generator: generator.name, options: parsedOptions.output, seed: spec.seed };
+  // `samples` joins the identity only when set, so specs without it keep their hashes.
+  const inputs = {
+    generator: generator.name,
+    options: parsedOptions.output,
+    seed: spec.seed,
+    ...(spec.inputs.samples === 1 ? {} : { samples: spec.inputs.samples }),
+  };
   const cases: CasePlan[] = [];
   const seen = new Set<string>();
   const roles: [ResolvedKernel, "kernel" | "baseline"][] = [
@@ -112,7 +118,7 @@ export async function planRun(loaded: LoadedSpec): Promise<RunPlan> {
       const config_hash = await configHash(identity);
       if (seen.has(config_hash)) continue;
       seen.add(config_hash);
-      const inputs_key = canonicalJson({ ...inputs, shape });
+      const inputs_key = canonicalJson({ generator: inputs.generator, options: inputs.options, seed: inputs.seed, shape });
       cases.push({ index: cases.length, role, kernel: resolved, point, params, shape, config_hash, inputs_key });
     }
   }

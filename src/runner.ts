@@ -15,7 +15,7 @@
  */
 import path from "node:path";
 import process from "node:process";
-import type { AttentionInputs, CaseContext, KernelInstance, MetricValue, RunContext } from "./contracts.ts";
+import type { AttentionInputs, CaseContext, CaseOutcome, KernelInstance, MetricValue, RunContext } from "./contracts.ts";
 import { describe, KernelError } from "./errors.ts";
 import { configHash, sha256Hex } from "./hash.ts";
 import { PluginHost } from "./host.ts";
@@ -44,6 +44,8 @@ export interface RunOptions {
 export interface RunResult {
   outputDir: string;
   manifest: Manifest;
+  /** Texts the plugins' `report` hooks returned (study verdicts, summaries). */
+  reports: string[];
 }
 
 /**
@@ -73,8 +75,18 @@ export async function runPlan(plan: RunPlan, options: RunOptions = {}): Promise<
   const env = runtimeInfo();
   const manifest = await initialManifest(plan, cases, env, options.filter ?? []);
   const host = new PluginHost(plan.plugins, { env, outputDir }, { strict: options.strict ?? false });
-  const runContext: RunContext = { env, outputDir, cases: cases.length };
+  const runContext: RunContext = {
+    env,
+    outputDir,
+    cases: cases.length,
+    writeFile: async (relative, data) => {
+      await dir.writeFile(relative, data);
+      if (!manifest.files.includes(relative)) manifest.files.push(relative);
+    },
+  };
   const rows: ResultRow[] = [];
+  const outcomes: CaseOutcome[] = [];
+  let reports: string[] = [];
   const progress = new Progress(cases.length, options.progress);
   for (const warning of plan.warnings) progress.note(`warning: ${warning}`);
   progress.note(`attnbench: ${cases.length} case${cases.length === 1 ? "" : "s"} of ${plan.loaded.spec.name} → ${outputDir}`);
@@ -92,14 +104,18 @@ export async function runPlan(plan: RunPlan, options: RunOptions = {}): Promise<
       progress.begin(caseLabel(plan_));
       const started = performance.now();
       const row = baseRow(plan_);
+      const outcome: CaseOutcome = { info: caseInfo(plan_, i, cases.length), status: "failed", metrics: {}, tables: [] };
       try {
-        const inputs = inputsFor(plan, plan_, inputsCache);
+        const inputs = inputsFor(plan, plan_, 0, inputsCache);
         const instance = prepare(plan_, inputs);
-        const ctx: CaseContext = { ...runContext, case: caseInfo(plan_, i, cases.length), instance, inputs };
+        const ctx: CaseContext = { ...runContext, case: outcome.info, instance, inputs };
+        if (host.wantsSamples) await evaluateSamples(plan, plan_, ctx, host, inputsCache);
         await host.start(ctx);
         const measurement = await measureCall(() => instance.run(), plan.budget);
         const metrics = await host.stop(ctx, measurement);
-        for (const table of await host.tables(ctx)) record.files.push(await dir.writeTable(table, plan_.config_hash));
+        outcome.metrics = metrics;
+        outcome.tables = await host.tables(ctx);
+        for (const table of outcome.tables) record.files.push(await dir.writeTable(table, plan_.config_hash));
         const median = nearestRank(measurement.samples_ns, 50);
         row.samples = measurement.samples_ns.length;
         row.calls = measurement.total_calls;
@@ -110,20 +126,24 @@ export async function runPlan(plan: RunPlan, options: RunOptions = {}): Promise<
         record.median_us = median / 1000;
         record.gflops = row.gflops;
         record.status = "ok";
+        outcome.status = "ok";
         progress.end("ok", `median ${formatNs(median)}${row.gflops === null ? "" : `, ${row.gflops} GFLOP/s`}`);
       } catch (error) {
         record.status = "failed";
         record.error = describe(error);
+        outcome.error = record.error;
         row.error = record.error;
         progress.end("FAILED", record.error);
       }
       row.status = record.status;
       record.duration_ms = Math.round(performance.now() - started);
       rows.push(row);
+      outcomes.push(outcome);
       manifest.summary = summarize(manifest.cases);
       await dir.writeResults(resultColumns(rows), rows);
       await dir.writeManifest(manifest);
     }
+    reports = await host.report(runContext, outcomes);
     manifest.status = "complete";
   } catch (error) {
     manifest.status = "aborted";
@@ -137,16 +157,42 @@ export async function runPlan(plan: RunPlan, options: RunOptions = {}): Promise<
     manifest.summary = summarize(manifest.cases);
     await dir.writeManifest(manifest);
   }
-  return { outputDir, manifest };
+  return { outputDir, manifest, reports };
 }
 
-function inputsFor(plan: RunPlan, c: CasePlan, cache: Map<string, AttentionInputs>): AttentionInputs {
-  let inputs = cache.get(c.inputs_key);
+function inputsFor(plan: RunPlan, c: CasePlan, sample: number, cache: Map<string, AttentionInputs>): AttentionInputs {
+  const key = `${c.inputs_key}#${sample}`;
+  let inputs = cache.get(key);
   if (!inputs) {
-    inputs = plan.generator.generate(c.shape, plan.loaded.spec.seed, plan.generatorOptions);
-    cache.set(c.inputs_key, inputs);
+    inputs = plan.generator.generate(c.shape, plan.loaded.spec.seed + sample, plan.generatorOptions);
+    cache.set(key, inputs);
   }
   return inputs;
+}
+
+/**
+ * Runs the case's evaluation samples on one fresh instance, in order, outside the timed window,
+ * and hands each to the plugins' `sample` hooks.
+ */
+async function evaluateSamples(
+  plan: RunPlan,
+  c: CasePlan,
+  ctx: CaseContext,
+  host: PluginHost,
+  cache: Map<string, AttentionInputs>,
+): Promise<void> {
+  let instance = prepare(c, ctx.inputs);
+  for (let index = 0; index < plan.loaded.spec.inputs.samples; index++) {
+    const inputs = inputsFor(plan, c, index, cache);
+    if (index > 0) {
+      if (instance.load) instance.load(inputs);
+      else instance = prepare(c, inputs);
+    }
+    const t0 = performance.now();
+    instance.run();
+    const wall_time_us = (performance.now() - t0) * 1000;
+    await host.sample({ ...ctx, instance, inputs }, { index, seed: plan.loaded.spec.seed + index, inputs, instance, wall_time_us });
+  }
 }
 
 function prepare(c: CasePlan, inputs: AttentionInputs): KernelInstance {
@@ -224,6 +270,7 @@ async function initialManifest(plan: RunPlan, cases: CasePlan[], env: ReturnType
     filter,
     plugins: plan.plugins.map((p) => ({ name: p.definition.name, ref: p.ref, origin: p.origin, options: p.options, status: "active" })),
     cases: records,
+    files: [],
     summary: summarize(records),
     warnings: [...plan.warnings],
   };

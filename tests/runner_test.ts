@@ -158,4 +158,30 @@ describe("plugins", () => {
     const file = specIn(dir, smallSpec(`plugins:\n  - ${path.join(fixtures, "plugins", "future_api.ts")}\n`));
     await expect(loadSpec(file).then(planRun)).rejects.toThrow(/spec\.yaml:14:5: plugin "future" declares apiVersion 2; this attnbench supports apiVersion 1/);
   });
+
+  test("a plugin with a sample hook gets inputs.samples samples per case before the timed window, and its report", async () => {
+    const dir = tempDir();
+    const spec = smallSpec(`inputs:\n  samples: 3\nplugins:\n  - ${path.join(fixtures, "plugins", "sampler.ts")}\n`);
+    const { outputDir, manifest, reports } = await runSpec(specIn(dir, spec), { outputDir: path.join(dir, "out") });
+    expect(manifest.summary.ok).toBe(2);
+    const samples = calls.filter((c) => c.startsWith("sample"));
+    expect(samples).toHaveLength(6);
+    expect(samples.slice(0, 3).map((c) => c.split(" q0")[0])).toEqual(["sample 0 seed 42", "sample 1 seed 43", "sample 2 seed 44"]);
+    expect(new Set(samples.slice(0, 3).map((c) => c.split(" q0 ")[1])).size).toBe(3);
+    expect(calls.filter((c) => c.startsWith("start"))).toEqual(["start after 3 samples", "start after 3 samples"]);
+    const rows = readCsv(path.join(outputDir, "results.csv"));
+    expect(rows.map((r) => r.sampler_samples)).toEqual(["3", "3"]);
+    expect(reports).toEqual(["sampler saw 2 cases"]);
+    expect(manifest.files).toEqual(["sampler/summary.txt"]);
+    expect(fs.readFileSync(path.join(outputDir, "sampler", "summary.txt"), "utf8")).toBe(manifest.cases.map((c) => `${c.config_hash} 3`).join("\n"));
+  });
+
+  test("inputs.samples joins the config hash only when set", async () => {
+    const dir = tempDir();
+    const plain = await planRun(await loadSpec(specIn(dir, smallSpec())));
+    const one = await planRun(await loadSpec(writeSpec(dir, smallSpec("inputs:\n  samples: 1\n"), "one.yaml")));
+    const three = await planRun(await loadSpec(writeSpec(dir, smallSpec("inputs:\n  samples: 3\n"), "three.yaml")));
+    expect(one.cases[0].config_hash).toBe(plain.cases[0].config_hash);
+    expect(three.cases[0].config_hash).not.toBe(plain.cases[0].config_hash);
+  });
 });

@@ -99,6 +99,7 @@ async function dispatch(argv: string[], io: CliIo): Promise<number> {
     progress: values.quiet ? undefined : io.stderr,
   });
   io.stdout(formatSummary(result));
+  for (const report of result.reports) io.stdout(report);
   const failed = result.manifest.summary.failed;
   if (failed > 0) {
     io.stderr.write(`error: ${failed} of ${result.manifest.summary.total} cases failed; their errors are in ${result.outputDir}/manifest.json\n`);

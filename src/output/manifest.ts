@@ -57,6 +57,8 @@ export interface Manifest {
   filter: string[];
   plugins: PluginStatus[];
   cases: CaseRecord[];
+  /** Files written by plugins' `report` hooks, relative to the results folder. */
+  files: string[];
   summary: { total: number; ok: number; failed: number; pending: number };
   warnings: string[];
   error?: string;

@@ -53,6 +53,13 @@ export class ResultsDir {
     await writeFileAtomic(path.join(this.root, "results.csv"), toCsv(columns, cells));
   }
 
+  /** Writes a file at a relative path (`/` separators) inside the folder; refuses to leave it. */
+  async writeFile(relative: string, data: string): Promise<void> {
+    const target = path.resolve(this.root, relative);
+    if (!target.startsWith(this.root + path.sep)) throw new RangeError(`"${relative}" is outside the results folder ${this.root}`);
+    await writeFileAtomic(target, data);
+  }
+
   /** Rewrites `manifest.json`. */
   async writeManifest(manifest: Manifest): Promise<void> {
     await writeFileAtomic(path.join(this.root, "manifest.json"), JSON.stringify(manifest, null, 2) + "\n");

@@ -75,8 +75,10 @@ export const specSchema = v.strictObject({
     v.strictObject({
       generator: v.optional(v.string("a generator name"), "normal"),
       options: v.optional(v.record(v.string(), v.unknown(), "a map of options"), {}),
-    }, "a map with generator and options"),
-    { generator: "normal", options: {} },
+      /** Evaluation samples per case for plugins with a `sample` hook (seeds seed, seed+1, ...). */
+      samples: v.optional(positiveInt("a positive integer"), 1),
+    }, "a map with generator, options and samples"),
+    { generator: "normal", options: {}, samples: 1 },
   ),
   bench: v.optional(budget, {}),
   plugins: v.optional(v.array(pluginEntry, "a list of plugins"), ["latency"]),
