@@ -9,10 +9,14 @@
  * @module
  */
 import type { ProfilerDefinition } from "../src/contracts.ts";
+import coherence from "./coherence/mod.ts";
 import latency from "./latency/mod.ts";
+import mincutStudy from "./mincut_study/mod.ts";
 
 /** Every built-in profiler, by name. */
 // deno-lint-ignore no-explicit-any
 export const builtinProfilers: Record<string, ProfilerDefinition<any, any>> = {
   latency,
+  coherence,
+  "mincut-study": mincutStudy,
 };

@@ -74,10 +74,12 @@ export async function runPlan(plan: RunPlan, options: RunOptions = {}): Promise<
   const dir = new ResultsDir(outputDir);
   const env = runtimeInfo();
   const manifest = await initialManifest(plan, cases, env, options.filter ?? []);
-  const host = new PluginHost(plan.plugins, { env, outputDir }, { strict: options.strict ?? false });
+  const specDir = plan.loaded.dir;
+  const host = new PluginHost(plan.plugins, { env, outputDir, specDir }, { strict: options.strict ?? false });
   const runContext: RunContext = {
     env,
     outputDir,
+    specDir,
     cases: cases.length,
     writeFile: async (relative, data) => {
       await dir.writeFile(relative, data);
@@ -265,7 +267,7 @@ async function initialManifest(plan: RunPlan, cases: CasePlan[], env: ReturnType
     attnbench: { version: VERSION },
     status: "running",
     started_at: new Date().toISOString(),
-    spec: { file: plan.loaded.file, sha256: await sha256Hex(plan.loaded.text), resolved: plan.loaded.spec },
+    spec: { file: plan.loaded.file, dir: plan.loaded.dir, sha256: await sha256Hex(plan.loaded.text), resolved: plan.loaded.spec },
     environment,
     filter,
     plugins: plan.plugins.map((p) => ({ name: p.definition.name, ref: p.ref, origin: p.origin, options: p.options, status: "active" })),

@@ -17,6 +17,7 @@ Usage:
   attnbench run <spec.yaml> [options]
   attnbench validate <spec.yaml>           check a spec and list nothing; exit 0 when valid
   attnbench schema                         print the spec's JSON Schema (for editor completion)
+  attnbench verify <results-dir>           re-check a run's witness chains (links, bundle, re-run)
 
   (attnbench is: deno run -A cli.ts   or   bun cli.ts)
 
@@ -37,6 +38,7 @@ Examples:
   deno run -A cli.ts specs/softmax-sweep.yaml --dry-run --filter "seq_len=128"
   deno run -A cli.ts validate specs/softmax-sweep.yaml
   deno run -A cli.ts schema > spec.schema.json
+  deno run -A cli.ts verify results/mincut
 
 Exit codes: 0 all cases measured; 1 a case or plugin failed; 2 a mistake in the spec or the
 command line (the message names the file, field and line:column).

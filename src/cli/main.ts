@@ -9,6 +9,8 @@
  * ```
  * @module
  */
+import fs from "node:fs";
+import path from "node:path";
 import { parseArgs } from "node:util";
 import { toJsonSchema } from "@valibot/to-json-schema";
 import { AttnbenchError, describe, SpecError } from "../errors.ts";
@@ -18,6 +20,7 @@ import { runPlan } from "../runner.ts";
 import { loadSpec } from "../spec/load.ts";
 import { specSchema } from "../spec/schema.ts";
 import { VERSION } from "../version.ts";
+import { verifyResults } from "../witness/verify.ts";
 import { HELP } from "./help.ts";
 import { formatCaseList, formatSummary } from "./report.ts";
 
@@ -37,7 +40,7 @@ const OPTIONS = {
   version: { type: "boolean", short: "V" },
 } as const;
 
-const COMMANDS = ["run", "validate", "schema"];
+const COMMANDS = ["run", "validate", "schema", "verify"];
 
 /**
  * Runs the CLI; returns the exit code (0 ok, 1 failure, 2 user mistake).
@@ -80,8 +83,10 @@ async function dispatch(argv: string[], io: CliIo): Promise<number> {
     return 0;
   }
   if (args.length !== 1) {
-    throw new SpecError("CLI_USAGE", `${command} takes one spec file, got ${args.length === 0 ? "none" : args.join(" ")}; see --help`);
+    const what = command === "verify" ? "results folder" : "spec file";
+    throw new SpecError("CLI_USAGE", `${command} takes one ${what}, got ${args.length === 0 ? "none" : args.join(" ")}; see --help`);
   }
+  if (command === "verify") return await verify(args[0], io);
   const plan = await planRun(await loadSpec(args[0]));
   if (command === "validate") {
     for (const warning of plan.warnings) io.stderr.write(`warning: ${warning}\n`);
@@ -100,10 +105,18 @@ async function dispatch(argv: string[], io: CliIo): Promise<number> {
   });
   io.stdout(formatSummary(result));
   for (const report of result.reports) io.stdout(report);
+  const witnessed = fs.existsSync(path.join(result.outputDir, "witness", "bundle.json"));
+  const verified = witnessed ? await verify(result.outputDir, io) : 0;
   const failed = result.manifest.summary.failed;
   if (failed > 0) {
     io.stderr.write(`error: ${failed} of ${result.manifest.summary.total} cases failed; their errors are in ${result.outputDir}/manifest.json\n`);
     return 1;
   }
-  return 0;
+  return verified;
+}
+
+async function verify(dir: string, io: CliIo): Promise<number> {
+  const result = await verifyResults(dir);
+  io.stdout(`witness reproducible: ${result.ok ? "PASS" : "FAIL"} (${result.message})`);
+  return result.ok ? 0 : 1;
 }

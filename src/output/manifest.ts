@@ -52,7 +52,8 @@ export interface Manifest {
   status: "running" | "complete" | "aborted";
   started_at: string;
   finished_at?: string;
-  spec: { file: string; sha256: string; resolved: Spec };
+  /** `dir`: absolute folder of the spec, against which its relative kernel and plugin paths resolve. */
+  spec: { file: string; dir: string; sha256: string; resolved: Spec };
   environment: EnvironmentRecord;
   filter: string[];
   plugins: PluginStatus[];

@@ -5,12 +5,12 @@
  *
  * @example
  * ```ts
- * import { hashTensor } from "./witness_hash.ts";
+ * import { hashTensor } from "./hash_tensor.ts";
  * await hashTensor([1, 2, 3]); // "8e628779e6a74ee0b36991c10158f63cafec7d340ad4e075592502c8708524dd"
  * ```
  * @module
  */
-import { sha256Hex } from "../../src/hash.ts";
+import { sha256Hex } from "../hash.ts";
 
 /**
  * Lowercase hex SHA-256 of the little-endian f32 bytes of `data`. A `Float32Array` is hashed from

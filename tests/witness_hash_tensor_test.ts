@@ -1,5 +1,5 @@
 import { describe, expect, test } from "bun:test";
-import { hashTensor } from "../kernels/mincut/witness_hash.ts";
+import { hashTensor } from "../src/witness/hash_tensor.ts";
 
 describe("hashTensor (ruvector §1.6)", () => {
   for (

@@ -1,0 +1,155 @@
+/**
+ * `mincut-study`: turns a run of the min-cut kernel against its softmax baseline into the study
+ * the original `run_mincut_bench.sh` promised (reference ruvector.md §4): per setting
+ * (`mincut_l0.3_t0`, `bestsink_l0.5_t2`, `epsonly_t0`, ...) the figures of §4.4 in
+ * `csv/results.csv`, per-sample CSVs `csv/baseline.csv` and `csv/<setting>.csv`, a witness chain
+ * `witness/<setting>.jsonl` per setting bound by `witness/bundle.json`, and a verdict against
+ * the script's success criteria. Coherence comes from the `coherence` plugin, peak memory from
+ * `memory`, energy from `power`; a figure whose plugin is absent is reported as n/a.
+ *
+ * @example
+ * ```yaml
+ * kernel: mincut
+ * baseline: softmax
+ * inputs: { samples: 4 }
+ * plugins: [latency, coherence, mincut-study]
+ * ```
+ * @module
+ */
+import fs from "node:fs/promises";
+import path from "node:path";
+import * as v from "valibot";
+import { type CaseOutcome, defineProfiler, type Metrics, type ProfilerDefinition } from "../../src/contracts.ts";
+import { configHash } from "../../src/hash.ts";
+import { toCsv } from "../../src/output/csv.ts";
+import { buildChain, type ChainItem, sealBundle } from "../../src/witness/chain.ts";
+import { figuresOf, groupSettings, matchingBaseline, metric, reduction, type Setting } from "./aggregate.ts";
+import { recordSample, type SampleRecord } from "./records.ts";
+import { type SettingRow, verdictText } from "./verdict.ts";
+
+const fraction = (what: string) => v.pipe(v.number(what), v.minValue(0, what));
+
+const options = v.strictObject({
+  /** Cosine a sample needs to count as accurate (the coherence plugin's threshold). */
+  threshold: v.optional(v.pipe(v.number("a number between -1 and 1"), v.minValue(-1, "a number between -1 and 1"), v.maxValue(1, "a number between -1 and 1")), 0.99),
+  /** keep_mask in witness lines: the reference's JSON booleans, or a base64 bitset (n² / 8 bytes). */
+  mask_encoding: v.optional(v.picklist(["bools", "bitset"], "bools or bitset"), "bitset"),
+  criteria: v.optional(
+    v.strictObject({
+      kv_cache_reduction: v.optional(fraction("a fraction such as 0.15"), 0.15),
+      energy_reduction: v.optional(fraction("a fraction such as 0.1"), 0.1),
+      latency_tolerance: v.optional(fraction("a fraction such as 0.1"), 0.1),
+      accuracy_loss: v.optional(fraction("a fraction such as 0.01"), 0.01),
+    }),
+    {},
+  ),
+});
+
+type Options = v.InferOutput<typeof options>;
+
+/** The min-cut study reporter. */
+const mincutStudy: ProfilerDefinition<Options> = defineProfiler({
+  name: "mincut-study",
+  apiVersion: 1,
+  description: "the min-cut study: per-setting results.csv (reference columns), per-sample CSVs, witness chains, verdict",
+  options,
+  create(opts) {
+    const records = new Map<string, SampleRecord[]>();
+    return {
+      async sample(ctx, sample) {
+        const list = records.get(ctx.case.config_hash) ?? [];
+        if (sample.index === 0) list.length = 0;
+        list.push(await recordSample(ctx, sample, opts.mask_encoding));
+        records.set(ctx.case.config_hash, list);
+      },
+      stop: (ctx): Metrics => {
+        const gated = (records.get(ctx.case.config_hash) ?? []).filter((r) => r.gate);
+        if (gated.length === 0) return {};
+        return { mean_kept_fraction: gated.reduce((sum, r) => sum + r.gate!.kept / r.gate!.total, 0) / gated.length };
+      },
+      async report(ctx, cases) {
+        const ok = cases.filter((c) => c.status === "ok");
+        const { baseline, settings } = groupSettings(ok);
+        if (baseline.length === 0 || settings.length === 0) {
+          return "mincut-study: nothing to report (the run needs a baseline and at least one kernel case that finished)";
+        }
+        const baseFigures = figuresOf(baseline, records, opts.threshold);
+        const rows: SettingRow[] = [];
+        const baselineP95: (number | null)[] = [];
+        for (const setting of settings) {
+          const f = figuresOf(setting.cases, records, opts.threshold);
+          const base = figuresOf(matchingBaseline(baseline, setting.cases), records, opts.threshold);
+          baselineP95.push(base.p95_latency_us);
+          rows.push({
+            setting: setting.name,
+            coherence_delta: f.coherence_delta,
+            kv_cache_reduction: f.kv_cache_reduction,
+            peak_mem_reduction: reduction(f.peak_mem_bytes, base.peak_mem_bytes),
+            energy_reduction: reduction(f.joules_per_sample, base.joules_per_sample),
+            p95_latency_us: f.p95_latency_us,
+            accuracy: f.accuracy,
+            config_hash: await configHash(setting.cases.map((c) => c.info.config_hash)),
+          });
+        }
+        const columns = ["setting", "coherence_delta", "kv_cache_reduction", "peak_mem_reduction", "energy_reduction", "p95_latency_us", "accuracy", "config_hash"];
+        await ctx.writeFile("csv/results.csv", toCsv(columns, rows.map((r) => columns.map((c) => r[c as keyof SettingRow]))));
+        await ctx.writeFile("csv/baseline.csv", sampleCsv(baseline, records));
+        for (const setting of settings) await ctx.writeFile(`csv/${setting.name}.csv`, sampleCsv(setting.cases, records));
+        const lines = await writeWitness(ctx, settings, records, opts.mask_encoding);
+        return `${verdictText(rows, baseFigures, baselineP95, opts.criteria)}\n  witness: ${lines} lines in ${settings.length} chains, bound by witness/bundle.json`;
+      },
+    };
+  },
+});
+
+export default mincutStudy;
+
+const SAMPLE_COLUMNS = ["sample_id", "seq_len", "wall_time_us", "peak_mem_bytes", "energy_j", "config_hash"];
+
+function sampleCsv(cases: CaseOutcome[], records: Map<string, SampleRecord[]>): string {
+  let id = 0;
+  const rows = cases.flatMap((c) =>
+    (records.get(c.info.config_hash) ?? []).map((r) => [
+      id++,
+      r.seq_len,
+      r.wall_time_us,
+      metric(c, "memory", "peak_rss_bytes"),
+      metric(c, "power", "joules_per_call"),
+      c.info.config_hash,
+    ])
+  );
+  return toCsv(SAMPLE_COLUMNS, rows);
+}
+
+async function writeWitness(
+  ctx: { outputDir: string; writeFile(relative: string, data: string): Promise<void> },
+  settings: Setting[],
+  records: Map<string, SampleRecord[]>,
+  encoding: Options["mask_encoding"],
+): Promise<number> {
+  const chains: Record<string, { file: string; lines: number; head: string }> = {};
+  const covered: string[] = [];
+  let total = 0;
+  for (const setting of settings) {
+    const items: ChainItem[] = [];
+    for (const c of setting.cases) {
+      covered.push(c.info.config_hash);
+      for (const r of records.get(c.info.config_hash) ?? []) {
+        if (!r.gate) continue;
+        items.push({
+          entry: { q_hash: r.q_hash, k_hash: r.k_hash, keep_mask: r.gate.keep_mask, cut_cost: r.gate.cut_cost, lambda: setting.lambda, tau: setting.tau, eps: setting.eps, timestamp: r.timestamp },
+          fields: { output_hash: r.output_hash, config_hash: r.config_hash, seed: r.seed, sample_id: r.sample_id, seq_len: r.seq_len },
+        });
+      }
+    }
+    const chain = await buildChain(items, encoding);
+    const file = `witness/${setting.name}.jsonl`;
+    await ctx.writeFile(file, chain.lines.map((line) => line + "\n").join(""));
+    chains[setting.name] = { file, lines: chain.lines.length, head: chain.head };
+    total += chain.lines.length;
+  }
+  const manifest = JSON.parse(await fs.readFile(path.join(ctx.outputDir, "manifest.json"), "utf8")) as { spec: { sha256: string } };
+  const bundle = await sealBundle({ spec_sha256: manifest.spec.sha256, cases: covered, mask_encoding: encoding, chains });
+  await ctx.writeFile("witness/bundle.json", JSON.stringify(bundle, null, 2) + "\n");
+  return total;
+}
