@@ -1,4 +1,5 @@
 import { beforeAll, describe, expect, test } from "bun:test";
+import { spawnSync } from "node:child_process";
 import fs from "node:fs";
 import path from "node:path";
 import { parse } from "csv-parse/sync";
@@ -59,6 +60,25 @@ describe("the min-cut study outputs", () => {
       expect(Number(r.kv_cache_reduction)).toBeGreaterThan(0);
       expect(r.config_hash).toMatch(/^[0-9a-f]{64}$/);
     }
+  });
+
+  test("csv/results.csv parses with Python's csv module (and pandas, where installed)", () => {
+    const script = [
+      "import csv, sys",
+      "rows = list(csv.reader(open(sys.argv[1], newline='')))",
+      "print(','.join(rows[0]), len(rows) - 1)",
+      "try:",
+      "  import pandas",
+      "  frame = pandas.read_csv(sys.argv[1])",
+      "  print('pandas', ','.join(frame.columns), frame.shape[0])",
+      "except ImportError:",
+      "  print('pandas missing')",
+    ].join("\n");
+    const result = spawnSync("python3", ["-c", script, path.join(out, "csv", "results.csv")], { encoding: "utf8" });
+    const header = "setting,coherence_delta,kv_cache_reduction,peak_mem_reduction,energy_reduction,p95_latency_us,accuracy,config_hash";
+    expect(result.stdout.split("\n")[0]).toBe(`${header} 6`);
+    const pandasLine = result.stdout.split("\n")[1];
+    if (pandasLine !== "pandas missing") expect(pandasLine).toBe(`pandas ${header} 6`);
   });
 
   test("λ = 1000 makes the cut fire, so it prunes at least as much as eps-only", () => {
