@@ -3,6 +3,8 @@
  * (reference ruvector.md §1.4), one query row at a time so scratch memory is O(seq_len).
  * Dot products and the weighted sum accumulate in f64, which keeps results within 1e-6 relative
  * of the reference's f32 arithmetic. `causal: true` masks keys after the query.
+ * `backend: "wasm"` runs the same exact softmax in WebAssembly SIMD (f32, four query rows at a time,
+ * see `wasm/attention.ts`), equal to the default `"js"` backend within 1e-5.
  *
  * @example
  * ```ts
@@ -19,11 +21,13 @@
 import * as v from "valibot";
 import { defineKernel, type KernelDefinition } from "../src/contracts.ts";
 import { attentionScale, dim } from "./params.ts";
+import { backendParam, denseScratchBytes, prepareDense } from "./wasm/attention.ts";
 
 const params = v.object({
   seq_len: dim("seq_len"),
   d: dim("d"),
   causal: v.optional(v.boolean("causal must be true or false"), false),
+  backend: backendParam,
 });
 
 /** Parameters of the softmax kernel. */
@@ -42,9 +46,15 @@ const softmax: KernelDefinition<SoftmaxParams> = defineKernel({
   memory: (p) => ({
     kv_cache_bytes: 2 * p.seq_len * p.d * BYTES,
     activation_bytes: 2 * p.seq_len * p.d * BYTES,
-    temp_buffer_bytes: p.seq_len * 8 + p.d * 8,
+    temp_buffer_bytes: p.backend === "wasm" ? denseScratchBytes(p.seq_len, p.d) : p.seq_len * 8 + p.d * 8,
   }),
   prepare(p, inputs) {
+    if (p.backend === "wasm") {
+      return prepareDense(
+        { seq_len: p.seq_len, heads: 1, kv_heads: 1, head_dim: p.d, causal: p.causal },
+        inputs,
+      );
+    }
     const { seq_len: n, d, causal } = p;
     const { q, k, v: values } = inputs;
     const output = new Float32Array(n * d);

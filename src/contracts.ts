@@ -107,6 +107,8 @@ export interface HostContext {
   env: RuntimeInfo;
   /** Absolute path of the results directory. */
   outputDir: string;
+  /** Absolute folder of the spec file: relative paths in a plugin's options resolve from here. */
+  specDir: string;
 }
 
 /** What a profiler is told before the first case and after the last. */
@@ -212,6 +214,19 @@ export interface ProfilerInstance<S extends Metrics = Metrics> {
   teardown?(ctx: RunContext): Awaitable<void>;
 }
 
+/**
+ * What a plugin's `detect` answers: `true` when it can run here, the reason when it cannot (it is
+ * then skipped), or usable with a note the manifest records as its status reason (e.g. that a
+ * fallback is measuring because the primary meter is missing, and why).
+ *
+ * @example
+ * ```ts
+ * const detect = (): Availability =>
+ *   fs.existsSync("/dev/frob") ? true : { available: true, note: "no /dev/frob; estimating instead" };
+ * ```
+ */
+export type Availability = true | string | { available: true; note: string };
+
 /** A profiler plugin: observes measured windows. */
 export interface ProfilerDefinition<O = Record<string, unknown>, S extends Metrics = Metrics> {
   name: string;
@@ -221,8 +236,11 @@ export interface ProfilerDefinition<O = Record<string, unknown>, S extends Metri
   /** Options schema (valibot); the YAML `{ name: { ...options } }` is validated against it. */
   // deno-lint-ignore no-explicit-any
   options?: v.GenericSchema<any, O>;
-  /** `true` when usable here, otherwise the reason it is not (the plugin is then skipped). */
-  detect?(env: RuntimeInfo): Awaitable<true | string>;
+  /**
+   * Whether the plugin can run here with these (validated) options: `true`, the reason it cannot
+   * (the plugin is then skipped), or usable with a note for the manifest.
+   */
+  detect?(env: RuntimeInfo, options: O, ctx: HostContext): Awaitable<Availability>;
   create(options: O, ctx: HostContext): ProfilerInstance<S>;
 }
 

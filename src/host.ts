@@ -5,7 +5,7 @@
  * @example
  * ```ts
  * import { PluginHost } from "./host.ts";
- * const host = new PluginHost(plan.plugins, { env, outputDir }, { strict: false });
+ * const host = new PluginHost(plan.plugins, { env, outputDir, specDir }, { strict: false });
  * await host.open(runContext);
  * try {
  *   await host.start(caseContext);
@@ -27,6 +27,7 @@ export interface PluginStatus {
   origin: Origin;
   options: unknown;
   status: "active" | "skipped" | "failed";
+  /** Why it was skipped or failed; for an active plugin, the note its `detect` gave, if any. */
   reason?: string;
 }
 
@@ -82,8 +83,14 @@ export class PluginHost {
         status: "active",
       };
       this.#statuses.push(status);
-      const available = await this.#guard(definition.name, "detect", () => definition.detect?.(this.#context.env) ?? true);
-      if (available !== true) {
+      const available = await this.#guard(
+        definition.name,
+        "detect",
+        () => definition.detect?.(this.#context.env, plugin.options, this.#context) ?? true,
+      );
+      if (isNote(available)) {
+        status.reason = available.note;
+      } else if (available !== true) {
         status.status = "skipped";
         status.reason = String(available);
         if (this.#strict) {
@@ -174,6 +181,11 @@ export class PluginHost {
       throw new PluginError("PLUGIN_HOOK", name, hook, cause);
     }
   }
+}
+
+function isNote(available: unknown): available is { available: true; note: string } {
+  return typeof available === "object" && available !== null && (available as { available?: unknown }).available === true &&
+    typeof (available as { note?: unknown }).note === "string";
 }
 
 function checkMetrics(name: string, result: unknown): Metrics {
