@@ -16,6 +16,10 @@
  * `tau` = 1 behave identically (every change applies at once). A timed loop over fixed inputs
  * produces the same raw mask every call, so there the tracker never changes the result.
  *
+ * `backend: wasm` computes the logits with WebAssembly SIMD, bit-identical to the JS path (each
+ * lane keeps one key's reference order of f32 accumulation); the gate, softmax and weights × V
+ * stay in JS.
+ *
  * `load()` swaps in the next sample's Q, K, V (same shape) and keeps the hysteresis state, so τ
  * acts across the evaluation samples of a case.
  *
@@ -43,6 +47,8 @@
 import * as v from "valibot";
 import type { AttentionInputs, KernelDefinition, KernelInstance } from "../src/contracts.ts";
 import { dim } from "./params.ts";
+import { backendParam } from "./wasm/attention.ts";
+import { WasmLogits } from "./mincut/wasm_logits.ts";
 import { countKept, CUT_VARIANTS, gateBytes, MinCutGate } from "./mincut/gate.ts";
 import { hysteresisBytes, HysteresisTracker } from "./mincut/hysteresis.ts";
 import { checkLength, computeLogits } from "./mincut/logits.ts";
@@ -60,6 +66,7 @@ const params = v.object({
     v.picklist(CUT_VARIANTS, `one of: ${CUT_VARIANTS.join(", ")}`),
     "reference",
   ),
+  backend: backendParam,
 });
 
 /** Parameters of the mincut kernel. */
@@ -95,12 +102,14 @@ const mincut: MincutKernel = {
   memory: (p) => ({
     kv_cache_bytes: 2 * p.seq_len * p.d * BYTES,
     activation_bytes: 2 * p.seq_len * p.d * BYTES,
-    temp_buffer_bytes: scratchBytes(p),
+    temp_buffer_bytes: scratchBytes(p) + (p.backend === "wasm" ? WasmLogits.bytes(p.seq_len, p.d) - p.seq_len * p.seq_len * BYTES : 0),
   }),
   prepare(p, inputs) {
     const { seq_len: n, d } = p;
     let { q, k, v: values } = checkedInputs(inputs, n, d);
-    const logits = new Float32Array(n * n);
+    const wasm = p.backend === "wasm" ? new WasmLogits(n, d) : undefined;
+    wasm?.load(q, k);
+    const logits = wasm ? wasm.values : new Float32Array(n * n);
     const output = new Float32Array(n * d);
     const keys = new Int32Array(n);
     const gate = new MinCutGate(n, p);
@@ -113,7 +122,8 @@ const mincut: MincutKernel = {
         return applied;
       },
       run() {
-        computeLogits(q, k, d, n, logits);
+        if (wasm) wasm.compute();
+        else computeLogits(q, k, d, n, logits);
         gate.apply(logits);
         applied = tracker.apply(gate.keepMask);
         kept = countKept(applied);
@@ -123,6 +133,7 @@ const mincut: MincutKernel = {
       stats: () => ({ edges_kept: kept, edges_total: n * n, cut_cost: gate.cutCost }),
       load(next) {
         ({ q, k, v: values } = checkedInputs(next, n, d));
+        wasm?.load(q, k);
       },
     };
   },

@@ -41,7 +41,7 @@ import { type AttentionExports, instantiateAttention } from "./loader.ts";
 export const backendParam: v.OptionalSchema<
   v.PicklistSchema<["js", "wasm"], string>,
   undefined
-> = v.optional(v.picklist(["js", "wasm"], 'backend must be "js" or "wasm"'));
+> = v.optional(v.picklist(["js", "wasm"], '"js" or "wasm" for backend'));
 
 /**
  * Heads and sizes of a dense attention call (`softmax` is one head).

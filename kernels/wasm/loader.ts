@@ -50,6 +50,8 @@ export interface AttentionExports {
     causal: number,
     scale: number,
   ): void;
+  /** The min-cut kernel's logits in exact reference f32 order (K in blocks of four keys). */
+  exact_logits(q: number, kb: number, out: number, n: number, d: number, scale: number): void;
   /** Tiled attention with online softmax, one head. */
   flash(
     q: number,

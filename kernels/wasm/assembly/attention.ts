@@ -358,3 +358,53 @@ export function flash(
     }
   }
 }
+
+/**
+ * The min-cut kernel's logits, bit for bit as the reference computes them in f32 (ruvector.md
+ * §1.4): for each (i, j), `dot` = f32 sum over h ascending of f32 products `q[i][h] · k[j][h]`,
+ * starting from +0, then `dot · scale` in f32. Each SIMD lane carries one key's dot product, so
+ * every lane keeps the reference's order of accumulation: lanes change nothing but how many dots
+ * run at once. `q` is n × d compact; `kb` holds K in blocks of four keys, `kb[(b·d + h)·4 + l]` =
+ * K[4b + l][h] (the last block zero-padded); `out` is n × n compact. Two query rows at a time, so
+ * each K load serves both.
+ *
+ * @example
+ * ```ts
+ * // exports.exact_logits(q, kb, out, 512, 64, 0.125);
+ * ```
+ */
+export function exact_logits(q: usize, kb: usize, out: usize, n: i32, d: i32, scale: f32): void {
+  const scaleLanes = f32x4.splat(scale);
+  const blocks = (n + 3) >> 2;
+  const rowBytes = <usize> n << 2;
+  for (let i = 0; i < n; i += 2) {
+    const second = i + 1 < n;
+    const q0 = q + (<usize> (i * d) << 2);
+    const q1 = second ? q0 + (<usize> d << 2) : q0;
+    const out0 = out + <usize> i * rowBytes;
+    for (let b = 0; b < blocks; b++) {
+      let k = kb + (<usize> (b * d) << 4);
+      let acc0 = f32x4.splat(0);
+      let acc1 = f32x4.splat(0);
+      for (let h = 0; h < d; h++) {
+        const keys = v128.load(k);
+        acc0 = f32x4.add(acc0, f32x4.mul(f32x4.splat(load<f32>(q0 + (<usize> h << 2))), keys));
+        acc1 = f32x4.add(acc1, f32x4.mul(f32x4.splat(load<f32>(q1 + (<usize> h << 2))), keys));
+        k += 16;
+      }
+      storeLogits(out0 + (<usize> b << 4), f32x4.mul(acc0, scaleLanes), n - (b << 2));
+      if (second) storeLogits(out0 + rowBytes + (<usize> b << 4), f32x4.mul(acc1, scaleLanes), n - (b << 2));
+    }
+  }
+}
+
+/** Stores the first min(4, `left`) lanes of `lanes` at `at`. */
+function storeLogits(at: usize, lanes: v128, left: i32): void {
+  if (left >= 4) {
+    v128.store(at, lanes);
+    return;
+  }
+  store<f32>(at, f32x4.extract_lane(lanes, 0));
+  if (left > 1) store<f32>(at + 4, f32x4.extract_lane(lanes, 1));
+  if (left > 2) store<f32>(at + 8, f32x4.extract_lane(lanes, 2));
+}
