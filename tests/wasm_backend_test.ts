@@ -158,7 +158,7 @@ describe("backend parameter", () => {
     for (const kernel of [softmax, flash, multihead] as KernelDefinition<unknown>[]) {
       const parsed = v.safeParse(kernel.params, { seq_len: 4, d: 2, backend: "gpu" });
       expect(parsed.success).toBe(false);
-      expect(parsed.issues?.[0].message).toBe('backend must be "js" or "wasm"');
+      expect(parsed.issues?.[0].message).toBe('"js" or "wasm" for backend');
     }
   });
 
