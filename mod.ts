@@ -17,6 +17,7 @@
  */
 export type {
   AttentionInputs,
+  Availability,
   Awaitable,
   CaseContext,
   CaseInfo,
@@ -61,3 +62,11 @@ export { builtinKernels } from "./kernels/mod.ts";
 export { builtinProfilers } from "./plugins/mod.ts";
 export { definePowerSource } from "./plugins/power/source.ts";
 export type { PowerSource } from "./plugins/power/source.ts";
+export { builtinPowerSources } from "./plugins/power/sources/mod.ts";
+export type { BuiltinPowerSource } from "./plugins/power/sources/mod.ts";
+export { constantPowerSource, tracePowerSource } from "./plugins/power/sources/mock.ts";
+export type { MockOptions, MockPowerSource, TracePoint } from "./plugins/power/sources/mock.ts";
+export { counterEnergy, estimateEnergy } from "./plugins/power/energy.ts";
+export type { CounterEnergy, CounterReading, EnergyResult, PowerSample } from "./plugins/power/energy.ts";
+export type { PowerOptions } from "./plugins/power/options.ts";
+export type { MemoryOptions } from "./plugins/memory/mod.ts";

@@ -11,12 +11,16 @@
 import type { ProfilerDefinition } from "../src/contracts.ts";
 import coherence from "./coherence/mod.ts";
 import latency from "./latency/mod.ts";
+import memory from "./memory/mod.ts";
 import mincutStudy from "./mincut_study/mod.ts";
+import power from "./power/mod.ts";
 
 /** Every built-in profiler, by name. */
 // deno-lint-ignore no-explicit-any
 export const builtinProfilers: Record<string, ProfilerDefinition<any, any>> = {
   latency,
+  memory,
+  power,
   coherence,
   "mincut-study": mincutStudy,
 };

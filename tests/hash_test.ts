@@ -15,20 +15,20 @@ describe("config hash", () => {
   test("the softmax sweep's hashes are pinned (the same on Deno, Bun and Node)", async () => {
     const plan = await planRun(await loadSpec(path.join(ROOT, "specs", "softmax-sweep.yaml")));
     expect(plan.cases).toHaveLength(8);
-    expect(plan.cases[0].config_hash).toBe("90edb2b91edb2d439b8779dc4b21854cb7d66daf060436bd4ae40a19e4673a52");
-    expect(plan.cases[7].config_hash).toBe("100fa34542a3e02145d4525a49e457c47677bd3cf048573cb35ab5021384b339");
+    expect(plan.cases[0].config_hash).toBe("36ec1cef40099a8e85c8371e7f34a82fabca3715978750fbe8a8c87418b7f322");
+    expect(plan.cases[7].config_hash).toBe("c31448838deaf52846af4ff96de27c5fb067021f890ab16616ac1a46446afa32");
   });
 
   test("covers kernel, version, parameter point, inputs, seed and budget — and nothing else", async () => {
     const base = {
-      kernel: { name: "softmax", version: "1.0.0" },
+      kernel: { name: "softmax", version: "1.1.0" },
       params: { seq_len: 64, d: 32, causal: false },
       inputs: { generator: "normal", options: { std: 1 }, seed: 42 },
       budget: { min_samples: 12, max_samples: 100000, min_time_ms: 300, max_time_ms: 3000, warmup: 3 },
     };
-    expect(await configHash(base)).toBe("90edb2b91edb2d439b8779dc4b21854cb7d66daf060436bd4ae40a19e4673a52");
+    expect(await configHash(base)).toBe("36ec1cef40099a8e85c8371e7f34a82fabca3715978750fbe8a8c87418b7f322");
     const variants = [
-      { ...base, kernel: { ...base.kernel, version: "1.0.1" } },
+      { ...base, kernel: { ...base.kernel, version: "1.1.1" } },
       { ...base, params: { ...base.params, d: 64 } },
       { ...base, inputs: { ...base.inputs, seed: 43 } },
       { ...base, budget: { ...base.budget, warmup: 4 } },

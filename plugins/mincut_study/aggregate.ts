@@ -106,7 +106,7 @@ export function figuresOf(cases: CaseOutcome[], records: Map<string, SampleRecor
   }
   const coherence = coherenceRows > 0 ? batch.result() : null;
   const gated = samples.filter((s) => s.gate);
-  const peaks = cases.map((c) => metric(c, "memory", "peak_rss_bytes")).filter((x): x is number => x !== null);
+  const peaks = cases.map((c) => metric(c, "memory", "measured_peak_rss_bytes")).filter((x): x is number => x !== null);
   const energies = samples.map((s) => metric(cases.find((c) => c.info.config_hash === s.config_hash)!, "power", "joules_per_call"));
   const knownEnergies = energies.filter((x): x is number => x !== null);
   const times = samples.map((s) => sampleLatency(cases, s)).sort((a, b) => a - b);

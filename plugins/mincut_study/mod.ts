@@ -113,7 +113,7 @@ function sampleCsv(cases: CaseOutcome[], records: Map<string, SampleRecord[]>): 
       id++,
       r.seq_len,
       r.wall_time_us,
-      metric(c, "memory", "peak_rss_bytes"),
+      metric(c, "memory", "measured_peak_rss_bytes"),
       metric(c, "power", "joules_per_call"),
       c.info.config_hash,
     ])

@@ -18,6 +18,8 @@ Usage:
   attnbench validate <spec.yaml>           check a spec and list nothing; exit 0 when valid
   attnbench schema                         print the spec's JSON Schema (for editor completion)
   attnbench verify <results-dir>           re-check a run's witness chains (links, bundle, re-run)
+  attnbench plugins                        list built-in profilers and power sources, their options,
+                                           and whether each is available here (and why not)
 
   (attnbench is: deno run -A cli.ts   or   bun cli.ts)
 

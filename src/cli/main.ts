@@ -22,6 +22,7 @@ import { specSchema } from "../spec/schema.ts";
 import { VERSION } from "../version.ts";
 import { verifyResults } from "../witness/verify.ts";
 import { HELP } from "./help.ts";
+import { formatPlugins } from "./plugins_command.ts";
 import { formatCaseList, formatSummary } from "./report.ts";
 
 /** Where the CLI writes: `stdout` gets results, `stderr` progress and errors. */
@@ -40,7 +41,7 @@ const OPTIONS = {
   version: { type: "boolean", short: "V" },
 } as const;
 
-const COMMANDS = ["run", "validate", "schema", "verify"];
+const COMMANDS = ["run", "validate", "schema", "verify", "plugins"];
 
 /**
  * Runs the CLI; returns the exit code (0 ok, 1 failure, 2 user mistake).
@@ -80,6 +81,10 @@ async function dispatch(argv: string[], io: CliIo): Promise<number> {
 
   if (command === "schema") {
     io.stdout(JSON.stringify(toJsonSchema(specSchema, { errorMode: "ignore" }), null, 2));
+    return 0;
+  }
+  if (command === "plugins") {
+    io.stdout(await formatPlugins());
     return 0;
   }
   if (args.length !== 1) {

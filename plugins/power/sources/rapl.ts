@@ -33,7 +33,15 @@ import { definePowerSource, type PowerSource } from "../source.ts";
 /** Default powercap root of Linux. */
 const POWERCAP_ROOT = "/sys/class/powercap";
 
-const DOMAINS = ["package", "core", "uncore", "dram", "psys"] as const;
+/**
+ * The RAPL domains a zone's `name` can denote.
+ *
+ * @example
+ * ```ts
+ * RAPL_DOMAINS.includes("dram"); // true
+ * ```
+ */
+export const RAPL_DOMAINS = ["package", "core", "uncore", "dram", "psys"] as const;
 
 /**
  * A RAPL domain, the `name` of a powercap zone without its socket number.
@@ -43,7 +51,7 @@ const DOMAINS = ["package", "core", "uncore", "dram", "psys"] as const;
  * const domains: RaplDomain[] = ["package", "dram"];
  * ```
  */
-export type RaplDomain = typeof DOMAINS[number];
+export type RaplDomain = typeof RAPL_DOMAINS[number];
 
 /** Domains whose energy already includes other domains (psys ⊇ package ⊇ core + uncore). */
 const CONTAINS: Partial<Record<RaplDomain, readonly RaplDomain[]>> = {
@@ -148,8 +156,8 @@ export function raplSource(options: RaplOptions = {}): RaplPowerSource {
 }
 
 function validDomains(domains: readonly RaplDomain[]): readonly RaplDomain[] {
-  const expected = `expected a non-empty list of distinct domains from ${DOMAINS.join(", ")}`;
-  const unknown = domains.some((d) => !DOMAINS.includes(d));
+  const expected = `expected a non-empty list of distinct domains from ${RAPL_DOMAINS.join(", ")}`;
+  const unknown = domains.some((d) => !RAPL_DOMAINS.includes(d));
   if (domains.length === 0 || unknown || new Set(domains).size !== domains.length) {
     throw new RangeError(`RAPL domains ${JSON.stringify(domains)} are invalid; ${expected}`);
   }
@@ -230,7 +238,7 @@ function zoneIds(entries: readonly string[], pattern: RegExp): string[] {
 /** Domain of a zone name (`package-1-die-0` → `package`), or `undefined` for names RAPL does not define. */
 function domainOf(name: string): RaplDomain | undefined {
   if (/^package-\d+(-die-\d+)?$/.test(name)) return "package";
-  return DOMAINS.find((d) => d === name);
+  return RAPL_DOMAINS.find((d) => d === name);
 }
 
 /** Reads a zone's counter and adds the increase since the last read, across one wrap. */

@@ -1,0 +1,65 @@
+import { describe, expect, test } from "bun:test";
+import * as v from "valibot";
+import { builtinKernels } from "../kernels/mod.ts";
+import { allocationPerCall } from "../testing.ts";
+import { seededInputs } from "./support/attention_f64.ts";
+
+describe("allocation check", () => {
+  test("a call that only writes preallocated arrays allocates nothing", async () => {
+    const a = new Float64Array(4096);
+    const report = await allocationPerCall(() => {
+      for (let i = 0; i < a.length; i++) a[i] = a[i] * 0.5 + i;
+    });
+    expect(report.bytes_per_call).toBe(0);
+    expect(report.calls).toBe(16);
+    expect(report.method).toMatch(
+      /^(v8\.used_heap_size\+external_memory|mimalloc\.malloc_requested)$/,
+    );
+  });
+
+  test("a call that allocates a typed array is caught with at least its storage", async () => {
+    let keep: Float64Array | undefined;
+    const report = await allocationPerCall(() => {
+      keep = new Float64Array(8192);
+    }, { calls: 32 });
+    expect(keep!.length).toBe(8192);
+    expect(report.bytes_per_call).toBeGreaterThanOrEqual(0.95 * 8 * 8192); // less the empty call's own noise
+    expect(report.bytes_per_call).toBeLessThan(2 * 8 * 8192);
+  });
+
+  test("bad counts are refused", async () => {
+    await expect(allocationPerCall(() => {}, { calls: 0 })).rejects.toThrow(
+      "allocation check got calls 0, rounds 5, warmup 3, warmup_ms 100; expected whole numbers, calls and rounds ≥ 1, and warmup_ms ≥ 0",
+    );
+  });
+});
+
+/**
+ * The built-in kernels allocate in `prepare()`, not in `run()`. On V8 a floating-point value
+ * returned from a helper the JIT did not inline is boxed on the heap (16 bytes): the tiled and
+ * row-wise kernels (flash, window, multihead) return a row's max and sum that way, at most 32
+ * bytes per attended (query, head) row and nothing proportional to the data. JavaScriptCore (Bun)
+ * does not box doubles. The bound is therefore 0 for softmax (one function, nothing returned), and
+ * 48 bytes per attended row for the others.
+ */
+describe("built-in kernels' hot paths allocate (almost) nothing", () => {
+  const cases: [string, Record<string, unknown>, number][] = [
+    ["softmax", { seq_len: 96, d: 16 }, 0],
+    ["softmax", { seq_len: 192, d: 16, causal: true }, 0],
+    ["flash", { seq_len: 96, d: 16, tile: 32 }, 48 * 96],
+    ["flash", { seq_len: 192, d: 16, tile: 32, causal: true }, 48 * 192],
+    ["window", { seq_len: 96, d: 16, w: 8 }, 48 * 96],
+    ["window", { seq_len: 192, d: 16, w: 8, globals: 2 }, 48 * 192],
+    ["multihead", { seq_len: 96, heads: 2, head_dim: 8 }, 48 * 96 * 2],
+    ["multihead", { seq_len: 192, heads: 4, head_dim: 8, kv_heads: 2 }, 48 * 192 * 4],
+  ];
+  for (const [name, raw, bound] of cases) {
+    test(`${name} ${JSON.stringify(raw)}: at most ${bound} bytes per call`, async () => {
+      const kernel = builtinKernels[name];
+      const params = v.parse(kernel.params, raw);
+      const instance = kernel.prepare(params, seededInputs(kernel.shape(params), 3));
+      const report = await allocationPerCall(() => instance.run(), { calls: 16, warmup_ms: 300 });
+      expect(report.bytes_per_call).toBeLessThanOrEqual(bound);
+    });
+  }
+});
