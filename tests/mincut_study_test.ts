@@ -89,6 +89,20 @@ describe("the min-cut study outputs", () => {
     expect(by("mincut_l1000_t0")).toBeGreaterThan(by("epsonly_t0"));
   });
 
+  test("keep masks are compared with the eps-only control of the same inputs and τ (a mask is a subset of it)", () => {
+    const manifest = JSON.parse(fs.readFileSync(path.join(out, "manifest.json"), "utf8"));
+    let compared = 0;
+    for (const c of manifest.cases.filter((c: { role: string; params: { variant: string } }) => c.role === "kernel" && c.params.variant === "reference")) {
+      for (const row of csv(path.join(out, "coherence", `${c.config_hash}.csv`))) {
+        const kept = Number(row.gated_edges), control = Number(row.baseline_edges);
+        expect(kept).toBeLessThanOrEqual(control);
+        expect(Math.abs(Number(row.jaccard) - kept / control)).toBeLessThan(1e-12);
+        compared++;
+      }
+    }
+    expect(compared).toBe(24);
+  });
+
   test("per-sample CSVs carry the original script's columns plus config_hash", () => {
     for (const file of ["baseline.csv", "mincut_l0.5_t0.csv"]) {
       const rows = csv(path.join(out, "csv", file));

@@ -6,7 +6,7 @@
  * (delta_behavior); per case the batch figures of evaluate_batch (mean and sample std of the
  * delta, 95 % interval with z = 1.96, pass rate). For kernels that expose a keep mask
  * (`keepMask`), each sample's mask is also compared with the mask of the control case — the case
- * with `variant: <mask_control>` and the same inputs and `eps` — by Jaccard, edge flips and
+ * with `variant: <mask_control>` and the same inputs, `eps` and `tau` — by Jaccard, edge flips and
  * sparsity ratio (compare_attention_masks). The control's cases must run first: list its value
  * first in the `variant` axis.
  *
@@ -85,7 +85,7 @@ const coherence: ProfilerDefinition<v.InferOutput<typeof options>> = defineProfi
         }
         const state = caseState(ctx.case.config_hash);
         const mask = (sample.instance as { keepMask?: unknown }).keepMask;
-        const maskKey = `${key}#${String(ctx.case.params.eps)}`;
+        const maskKey = `${key}#${String(ctx.case.params.eps)}#${String(ctx.case.params.tau)}`;
         if (mask instanceof Uint8Array && ctx.case.params.variant === opts.mask_control) {
           controlMasks.set(maskKey, mask.slice());
         }
