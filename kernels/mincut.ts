@@ -46,7 +46,7 @@
  */
 import * as v from "valibot";
 import type { AttentionInputs, KernelDefinition, KernelInstance } from "../src/contracts.ts";
-import { dim } from "./params.ts";
+import { attentionScale, dim } from "./params.ts";
 import { backendParam } from "./wasm/attention.ts";
 import { WasmLogits } from "./mincut/wasm_logits.ts";
 import { countKept, CUT_VARIANTS, gateBytes, MinCutGate } from "./mincut/gate.ts";
@@ -112,6 +112,7 @@ const mincut: MincutKernel = {
     const logits = wasm ? wasm.values : new Float32Array(n * n);
     const output = new Float32Array(n * d);
     const keys = new Int32Array(n);
+    const scale = attentionScale(d);
     const gate = new MinCutGate(n, p);
     const tracker = new HysteresisTracker(p.tau, n * n);
     let applied = gate.keepMask;
@@ -123,7 +124,7 @@ const mincut: MincutKernel = {
       },
       run() {
         if (wasm) wasm.compute();
-        else computeLogits(q, k, d, n, logits);
+        else computeLogits(q, k, d, n, logits, scale);
         gate.apply(logits);
         applied = tracker.apply(gate.keepMask);
         kept = countKept(applied);

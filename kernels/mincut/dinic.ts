@@ -7,7 +7,12 @@
  * exactly the recursive order, so every f32 rounding happens as in the reference. After max flow
  * a last BFS gives S, the minimal source side; the cut is every edge from S to outside S.
  *
- * All buffers are allocated by the constructor for a maximum size and reused by every call.
+ * All buffers are allocated by the constructor for a maximum size and reused by every call. The
+ * floating-point state of a solve (flow, rounding slack, the limit and the cost) lives in typed
+ * arrays, not in local variables carried around a loop, returned or passed as arguments: V8 boxes
+ * such a number on the heap (16 bytes) wherever the JIT did not inline the call, and its mid tier
+ * (Maglev) boxes every floating-point loop variable at each iteration, so only typed-array slots
+ * keep {@link DinicSolver.solve} free of allocation in every tier.
  *
  * @example
  * ```ts
@@ -38,6 +43,10 @@ const ROUNDOFF = 2 ** -23;
 const SUBNORMAL = 2 ** -148;
 /** Bounds the relative error of one f64 addition to the running flow total. */
 const F64_ROUNDOFF = 2 ** -52;
+/** Slots of the solver's f64 work array: the flow pushed so far and its accumulated rounding slack. */
+const FLOW = 0, SLACK = 1;
+/** Slots of the last augmenting path: its bottleneck (the flow it pushed) and its residual mass. */
+const PUSHED = 2, MASS = 3;
 
 /**
  * A reusable Dinic solver sized for up to `maxNodes` nodes and `maxEdges` edges.
@@ -48,11 +57,17 @@ const F64_ROUNDOFF = 2 ** -52;
  * solver.load(graphFromLogits(new Float32Array([0, 3.5, 0, 0]), 2));
  * solver.cut(0, 1); // 3.5, and solver.sourceSide = [1, 0]
  * solver.cut(0, 1, 1); // Infinity: the flow proves the cut costs more than 1
+ * solver.limit[0] = 4;
+ * solver.solve(0, 1); // solver.cost[0] = 3.5, nothing allocated
  * ```
  */
 export class DinicSolver {
   /** After a completed {@link DinicSolver.cut}: 1 for nodes in S, 0 otherwise. */
   readonly sourceSide: Uint8Array;
+  /** `limit[0]`: the early-exit limit {@link DinicSolver.solve} reads. */
+  readonly limit: Float64Array;
+  /** `cost[0]`: the cut cost {@link DinicSolver.solve} writes (`Infinity` after an early exit). */
+  readonly cost: Float64Array;
   /** Bytes of all buffers this solver holds (equals {@link dinicBytes} of its sizes). */
   readonly byteLength: number;
   #graph: AttentionGraph | undefined;
@@ -66,12 +81,16 @@ export class DinicSolver {
   readonly #pair: Int32Array;
   readonly #cap: Float32Array;
   readonly #forward: Int32Array;
-  #pathMass = 0;
-  #pathLength = 0;
+  /** f64 state of a solve: the FLOW, SLACK, PUSHED and MASS slots. */
+  readonly #work: Float64Array;
+  /** The f32 running sum of the cut's weights. */
+  readonly #costSum: Float32Array;
 
   /** Allocates every buffer for graphs of up to `maxNodes` nodes and `maxEdges` edges. */
   constructor(maxNodes: number, maxEdges: number) {
     this.sourceSide = new Uint8Array(maxNodes);
+    this.limit = new Float64Array(1);
+    this.cost = new Float64Array(1);
     this.#start = new Int32Array(maxNodes + 1);
     this.#current = new Int32Array(maxNodes);
     this.#level = new Int32Array(maxNodes);
@@ -82,8 +101,12 @@ export class DinicSolver {
     this.#pair = new Int32Array(2 * maxEdges);
     this.#cap = new Float32Array(2 * maxEdges);
     this.#forward = new Int32Array(maxEdges);
+    this.#work = new Float64Array(4);
+    this.#costSum = new Float32Array(1);
     this.byteLength = [
       this.sourceSide,
+      this.limit,
+      this.cost,
       this.#start,
       this.#current,
       this.#level,
@@ -94,6 +117,8 @@ export class DinicSolver {
       this.#pair,
       this.#cap,
       this.#forward,
+      this.#work,
+      this.#costSum,
     ].reduce((sum, buffer) => sum + buffer.byteLength, 0);
   }
 
@@ -109,6 +134,11 @@ export class DinicSolver {
         `graph has ${n} nodes and ${m} edges, expected at most ${this.#level.length} and ${this.#forward.length}`,
       );
     }
+    // Every property access comes before the long loops: V8 compiles a loop on the stack (OSR)
+    // during the first call, before code after it has run and left type feedback, and that
+    // compiled loop would deoptimise at such an access in every call until the whole function
+    // is optimised.
+    this.#graph = graph;
     const { src, dst } = graph;
     const start = this.#start;
     const next = this.#current;
@@ -133,7 +163,6 @@ export class DinicSolver {
       pair[b] = a;
       forward[e] = a;
     }
-    this.#graph = graph;
   }
 
   /**
@@ -149,22 +178,37 @@ export class DinicSolver {
    * early exit happens only where the full computation would also return a cost above `limit`.
    */
   cut(s: number, t: number, limit: number = Infinity): number {
+    this.limit[0] = limit;
+    this.solve(s, t);
+    return this.cost[0];
+  }
+
+  /**
+   * {@link DinicSolver.cut} for hot paths: the limit is read from `limit[0]` and the cost written
+   * to `cost[0]`, so no floating-point number crosses a call and nothing is allocated.
+   */
+  solve(s: number, t: number): void {
     const graph = this.#graph;
     if (graph === undefined) throw new Error("no graph loaded: call load(graph) before cut(s, t)");
     checkTerminals(s, t, graph.nodes);
     this.#resetCapacities(graph);
-    let flow = 0;
-    let slack = 0;
+    const work = this.#work;
+    work[FLOW] = 0;
+    work[SLACK] = 0;
     for (this.#levelize(s, graph.nodes); this.#level[t] >= 0; this.#levelize(s, graph.nodes)) {
       this.#resetCurrentArcs(graph.nodes);
-      for (let pushed = this.#augment(s, t); pushed > 0; pushed = this.#augment(s, t)) {
-        flow += pushed;
-        slack += this.#pathMass * ROUNDOFF + this.#pathLength * SUBNORMAL + flow * F64_ROUNDOFF;
-        if (provesAbove(flow, slack, graph.edgeCount, limit)) return Infinity;
+      for (let depth = this.#augment(s, t); depth > 0; depth = this.#augment(s, t)) {
+        this.#push(depth);
+        work[FLOW] += work[PUSHED];
+        work[SLACK] += work[MASS] * ROUNDOFF + 2 * depth * SUBNORMAL + work[FLOW] * F64_ROUNDOFF;
+        if (this.#provesAbove(graph.edgeCount)) {
+          this.cost[0] = Infinity;
+          return;
+        }
       }
     }
     // The BFS that found t unreachable is the reference's final BFS: its levels mark S.
-    return this.#sourceSideCost(graph);
+    this.#sourceSideCost(graph);
   }
 
   #resetCapacities(graph: AttentionGraph): void {
@@ -207,8 +251,8 @@ export class DinicSolver {
 
   /**
    * One augmenting DFS from s along the level graph, as the recursive reference does it: advance
-   * a node's current arc only when the subtree behind it failed. Returns the pushed bottleneck
-   * (0 when t is unreachable) and leaves the path's residual mass and length for the error bound.
+   * a node's current arc only when the subtree behind it failed. Returns the path's length in arcs,
+   * left in `#pathArc`, or 0 when t is unreachable (s ≠ t, so a path has at least one arc).
    */
   #augment(s: number, t: number): number {
     const start = this.#start;
@@ -239,43 +283,55 @@ export class DinicSolver {
         current[u]++;
       }
     }
-    return this.#push(depth);
+    return depth;
   }
 
-  /** Pushes the bottleneck of the current path: f32 updates of each arc and its pair. */
-  #push(depth: number): number {
+  /**
+   * Pushes the bottleneck of the path of `depth` arcs: f32 updates of each arc and its pair. Leaves
+   * the bottleneck in the PUSHED slot and the path's residual mass (its 2·depth updated arcs) in MASS.
+   */
+  #push(depth: number): void {
     const cap = this.#cap;
     const pair = this.#pair;
     const pathArc = this.#pathArc;
-    let bottleneck = START_FLOW;
+    const work = this.#work;
+    work[PUSHED] = START_FLOW;
     for (let i = 0; i < depth; i++) {
       const c = cap[pathArc[i]];
-      if (c < bottleneck) bottleneck = c;
+      if (c < work[PUSHED]) work[PUSHED] = c;
     }
-    let mass = 0;
+    const bottleneck = work[PUSHED];
+    work[MASS] = 0;
     for (let i = 0; i < depth; i++) {
       const a = pathArc[i];
       const b = pair[a];
       cap[a] -= bottleneck;
       cap[b] += bottleneck;
-      mass += cap[a] + cap[b];
+      work[MASS] += cap[a] + cap[b];
     }
-    this.#pathMass = mass;
-    this.#pathLength = 2 * depth;
-    return bottleneck;
   }
 
-  /** Marks S from the last BFS and sums, in f32 and edge order, the weights leaving it. */
-  #sourceSideCost(graph: AttentionGraph): number {
-    const { src, dst, weight, edgeCount, nodes } = graph;
+  /** True when the flow F with rounding slack E proves every s–t cut of `edges` edges above the limit. */
+  #provesAbove(edges: number): boolean {
+    const work = this.#work;
+    const certain = (work[FLOW] - work[SLACK]) * Math.max(0, 1 - edges * ROUNDOFF) - edges * SUBNORMAL;
+    return certain > this.limit[0];
+  }
+
+  /** Marks S from the last BFS; `cost[0]` = the f32 sum, in edge order, of the weights leaving it. */
+  #sourceSideCost(graph: AttentionGraph): void {
+    const src = graph.src, dst = graph.dst, weight = graph.weight;
+    const edgeCount = graph.edgeCount, nodes = graph.nodes;
     const level = this.#level;
     const side = this.sourceSide;
+    const sum = this.#costSum;
     for (let u = 0; u < nodes; u++) side[u] = level[u] >= 0 ? 1 : 0;
-    let cost = 0;
+    sum[0] = 0;
+    // A Float32Array store rounds to f32: `sum[0] += w` is `sum = Math.fround(sum + w)`.
     for (let e = 0; e < edgeCount; e++) {
-      if (side[src[e]] === 1 && side[dst[e]] === 0) cost = Math.fround(cost + weight[e]);
+      if (side[src[e]] === 1 && side[dst[e]] === 0) sum[0] += weight[e];
     }
-    return cost;
+    this.cost[0] = sum[0];
   }
 }
 
@@ -284,11 +340,12 @@ export class DinicSolver {
  *
  * @example
  * ```ts
- * dinicBytes(2, 4); // 166
+ * dinicBytes(2, 4); // 218
  * ```
  */
 export function dinicBytes(maxNodes: number, maxEdges: number): number {
-  return maxNodes + 4 * (maxNodes + 1) + 5 * 4 * maxNodes + 28 * maxEdges;
+  const scalars = 8 + 8 + 4 * 8 + 4; // limit, cost, the f64 work slots, the f32 cost sum
+  return maxNodes + 4 * (maxNodes + 1) + 5 * 4 * maxNodes + 28 * maxEdges + scalars;
 }
 
 /**
@@ -314,12 +371,6 @@ export function minCut(graph: AttentionGraph, s: number, t: number): CutResult {
     keep_mask.push(!cut);
   }
   return { cut_edges, cut_cost, keep_mask };
-}
-
-/** True when flow F with rounding slack E proves every s–t cut of `edges` edges sums above `limit`. */
-function provesAbove(flow: number, slack: number, edges: number, limit: number): boolean {
-  const certain = (flow - slack) * Math.max(0, 1 - edges * ROUNDOFF) - edges * SUBNORMAL;
-  return certain > limit;
 }
 
 /** The reference's assertions `s < nodes`, `t < nodes`, `s != t`, as RangeErrors. */

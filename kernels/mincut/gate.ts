@@ -5,7 +5,9 @@
  * or for `best-sink` the cheapest t) and its edges are pruned too, but only when its f32 cost is
  * ≤ λ · mean edge weight. The reference also takes `tau` and ignores it; here it is left out.
  * The max flow stops as soon as the flow pushed proves the cut too expensive to fire (see
- * {@link DinicSolver.cut}); masks, counts and costs stay exactly the reference's.
+ * {@link DinicSolver.cut}); masks, counts and costs stay exactly the reference's. As in the
+ * solver, {@link MinCutGate.apply} keeps its floating-point state (the weight sum, the threshold,
+ * the costs) in typed-array slots, so that no V8 tier boxes a number on the heap.
  *
  * @example
  * ```ts
@@ -79,6 +81,8 @@ export class MinCutGate {
   readonly #seqLen: number;
   readonly #lambda: number;
   readonly #eps: number;
+  /** Logits ≤ this are no graph edges: max(eps, 0). */
+  readonly #floor: number;
   /** Graph, solver and the source side to prune from; absent for `eps-only`. */
   readonly #cut: CutBuffers | undefined;
 
@@ -90,6 +94,7 @@ export class MinCutGate {
     this.#seqLen = seqLen;
     this.#lambda = Math.fround(options.lambda);
     this.#eps = Math.fround(options.eps);
+    this.#floor = Math.max(this.#eps, 0);
     this.keepMask = new Uint8Array(seqLen * seqLen);
     this.edgesTotal = seqLen * seqLen;
     this.#cut = options.variant === "eps-only" ? undefined : cutBuffers(seqLen, options.variant);
@@ -116,13 +121,21 @@ export class MinCutGate {
       this.#edgesKept = countKept(this.keepMask);
       return;
     }
-    fillGraph(cut.graph, logits, Math.max(this.#eps, 0));
+    fillGraph(cut.graph, logits, this.#floor);
     this.keepMask.fill(0);
     this.#edgesKept = 0;
-    if (cut.graph.edgeCount === 0 || this.#seqLen < 2) return;
+    const edgeCount = cut.graph.edgeCount;
+    if (edgeCount === 0 || this.#seqLen < 2) return;
     this.#markEdges(cut.graph);
-    const threshold = Math.fround(this.#lambda * meanWeight(cut.graph));
-    const cost = cut.bestSink ? this.#bestSinkCut(cut, threshold) : this.#fixedSinkCut(cut, threshold);
+    sumWeights(cut.graph, cut.weightSum);
+    // The reference's mean_w, in f32.
+    const mean = Math.fround(cut.weightSum[0] / Math.fround(edgeCount));
+    const threshold = Math.fround(this.#lambda * mean);
+    cut.threshold[0] = threshold;
+    cut.solver.load(cut.graph);
+    if (cut.bestSink) this.#bestSinkCut(cut);
+    else this.#fixedSinkCut(cut);
+    const cost = cut.cost[0];
     if (cost <= threshold) {
       this.#cutCost = cost;
       this.#edgesKept -= this.#pruneCut(cut);
@@ -134,29 +147,37 @@ export class MinCutGate {
     const { src, dst, edgeCount } = graph;
     const n = this.#seqLen;
     const mask = this.keepMask;
+    this.#edgesKept = edgeCount; // before the loop: see the note in DinicSolver.load
     for (let e = 0; e < edgeCount; e++) mask[src[e] * n + dst[e]] = 1;
-    this.#edgesKept = edgeCount;
   }
 
-  /** The reference cut 0 → seq_len−1, or `Infinity` once the flow proves it above `threshold`. */
-  #fixedSinkCut(cut: CutBuffers, threshold: number): number {
-    cut.solver.load(cut.graph);
-    return cut.solver.cut(0, this.#seqLen - 1, threshold);
+  /**
+   * Into `cut.cost`: the reference cut 0 → seq_len−1, or `Infinity` once the flow proves it above
+   * the threshold.
+   */
+  #fixedSinkCut(cut: CutBuffers): void {
+    const solver = cut.solver;
+    solver.limit[0] = cut.threshold[0];
+    solver.solve(0, this.#seqLen - 1);
+    cut.cost[0] = solver.cost[0];
   }
 
-  /** The strictly cheapest cut 0 → t over t = 1..seq_len−1 (earliest t on ties); S copied aside. */
-  #bestSinkCut(cut: CutBuffers, threshold: number): number {
-    const { solver, side } = cut;
-    solver.load(cut.graph);
-    let best = Infinity;
+  /**
+   * Into `cut.cost`: the strictly cheapest cut 0 → t over t = 1..seq_len−1 (earliest t on ties),
+   * `Infinity` when the flow proved every one above the threshold; S copied aside.
+   */
+  #bestSinkCut(cut: CutBuffers): void {
+    const solver = cut.solver;
+    const best = cut.cost;
+    best[0] = Infinity;
     for (let t = 1; t < this.#seqLen; t++) {
-      const cost = solver.cut(0, t, Math.min(threshold, best));
-      if (cost < best) {
-        best = cost;
-        side.set(solver.sourceSide);
+      solver.limit[0] = Math.min(cut.threshold[0], best[0]);
+      solver.solve(0, t);
+      if (solver.cost[0] < best[0]) {
+        best[0] = solver.cost[0];
+        cut.side.set(solver.sourceSide);
       }
     }
-    return best;
   }
 
   /** Clears the mask at every edge leaving the source side; returns how many were cleared. */
@@ -182,9 +203,18 @@ interface CutBuffers {
   solver: DinicSolver;
   /** The source side pruned from: the solver's own, or (best-sink) a copy of the best one. */
   side: Uint8Array;
+  /** `weightSum[0]`: the f32 sum of the graph's edge weights. */
+  weightSum: Float32Array;
+  /** `threshold[0]`: the cut fires when its cost is ≤ this. */
+  threshold: Float64Array;
+  /** `cost[0]`: the chosen cut's cost, `Infinity` when the flow proved it above the threshold. */
+  cost: Float64Array;
   bestSink: boolean;
   byteLength: number;
 }
+
+/** Bytes of a {@link CutBuffers}' `weightSum`, `threshold` and `cost`. */
+const CUT_SCALAR_BYTES = 4 + 8 + 8;
 
 /** Allocates the graph and solver of a cut variant. */
 function cutBuffers(seqLen: number, variant: CutVariant): CutBuffers {
@@ -192,14 +222,19 @@ function cutBuffers(seqLen: number, variant: CutVariant): CutBuffers {
   const solver = new DinicSolver(seqLen, seqLen * seqLen);
   const bestSink = variant === "best-sink";
   const side = bestSink ? new Uint8Array(seqLen) : solver.sourceSide;
+  const weightSum = new Float32Array(1);
+  const threshold = new Float64Array(1);
+  const cost = new Float64Array(1);
   const graphLength = graph.src.byteLength + graph.dst.byteLength + graph.weight.byteLength;
-  const byteLength = graphLength + solver.byteLength + (bestSink ? side.byteLength : 0);
-  return { graph, solver, side, bestSink, byteLength };
+  const scalars = weightSum.byteLength + threshold.byteLength + cost.byteLength;
+  const byteLength = graphLength + solver.byteLength + (bestSink ? side.byteLength : 0) + scalars;
+  return { graph, solver, side, weightSum, threshold, cost, bestSink, byteLength };
 }
 
 /**
  * Bytes a `new MinCutGate(seqLen, { variant })` allocates: the n² mask, and unless `eps-only`
- * the dense graph, the Dinic solver and (best-sink) a copy of the best source side.
+ * the dense graph, the Dinic solver, (best-sink) a copy of the best source side, and the f32
+ * weight sum, the threshold and the cost.
  *
  * @example
  * ```ts
@@ -210,7 +245,7 @@ export function gateBytes(seqLen: number, variant: CutVariant): number {
   const mask = seqLen * seqLen;
   if (variant === "eps-only") return mask;
   const best = variant === "best-sink" ? seqLen : 0;
-  return mask + graphBytes(seqLen) + dinicBytes(seqLen, seqLen * seqLen) + best;
+  return mask + graphBytes(seqLen) + dinicBytes(seqLen, seqLen * seqLen) + best + CUT_SCALAR_BYTES;
 }
 
 /**
@@ -282,12 +317,27 @@ export function countKept(mask: Uint8Array): number {
   return kept;
 }
 
-/** The f32 mean of the graph's edge weights, summed in edge order (the reference's `mean_w`). */
-function meanWeight(graph: AttentionGraph): number {
-  const { weight, edgeCount } = graph;
-  let sum = 0;
-  for (let e = 0; e < edgeCount; e++) sum = Math.fround(sum + weight[e]);
-  return Math.fround(sum / Math.fround(edgeCount));
+/**
+ * Writes to `sum[0]` the f32 sum of the graph's edge weights in edge order. A Float32Array store
+ * rounds to f32, so `sum[0] += w` is `sum = Math.fround(sum + w)`. The running sum passes through
+ * the slot once per four edges; in between it is local to one pass of the loop, never a variable
+ * carried from pass to pass, which V8's Maglev tier would box on the heap at every pass.
+ */
+function sumWeights(graph: AttentionGraph, sum: Float32Array): void {
+  const f32 = Math.fround;
+  const weight = graph.weight;
+  const edgeCount = graph.edgeCount;
+  const head = edgeCount % 4;
+  sum[0] = 0;
+  // The odd edges first, so that nothing follows the long loop (see the note in DinicSolver.load).
+  for (let e = 0; e < head; e++) sum[0] += weight[e];
+  for (let e = head; e < edgeCount; e += 4) {
+    let s = sum[0];
+    s = f32(s + weight[e]);
+    s = f32(s + weight[e + 1]);
+    s = f32(s + weight[e + 2]);
+    sum[0] = s + weight[e + 3];
+  }
 }
 
 /** Runs a fresh gate once and returns its result in the reference's shape. */

@@ -70,22 +70,32 @@ export function graphBytes(nodes: number): number {
  * ```
  */
 export function fillGraph(graph: AttentionGraph, logits: Float32Array, floor: number): void {
+  checkSquare(logits, graph.nodes);
+  graph.edgeCount = fillEdges(graph, logits, floor);
+}
+
+/**
+ * The edges of {@link fillGraph} into the graph's arrays; returns their count. (Storing the count
+ * is left to the caller: V8 compiles these loops on the stack during the first call, before code
+ * after them has left type feedback, and a property store there would deoptimise every call.)
+ */
+function fillEdges(graph: AttentionGraph, logits: Float32Array, floor: number): number {
   const n = graph.nodes;
-  checkSquare(logits, n);
-  const { src, dst, weight } = graph;
+  const src = graph.src, dst = graph.dst, weight = graph.weight;
   let count = 0;
   for (let i = 0; i < n; i++) {
     const row = i * n;
     for (let j = 0; j < n; j++) {
+      // Branch-free: every entry is written at `count`, which moves past it only when it is an
+      // edge (count ≤ row + j, so this stays in bounds; a branch is mispredicted half the time).
       const w = logits[row + j];
-      if (!(w > floor)) continue;
       src[count] = i;
       dst[count] = j;
       weight[count] = w;
-      count++;
+      count += Number(w > floor);
     }
   }
-  graph.edgeCount = count;
+  return count;
 }
 
 /**

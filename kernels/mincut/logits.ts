@@ -15,12 +15,16 @@ import { attentionScale } from "../params.ts";
 
 /**
  * Writes `logits[i·seqLen + j] = f32(Σ_h q[i·d+h]·k[j·d+h]) · f32(1/√d)` into `out` (allocated
- * when not given) and returns it. Row i is the query token, column j the key token.
+ * when not given) and returns it. Row i is the query token, column j the key token. `scale` must
+ * be `attentionScale(d)`, the f32 1/√d; a caller that runs every call allocation-free computes it
+ * once and passes it, since on V8 a floating-point number computed here and passed on to a helper
+ * the JIT did not inline is boxed on the heap.
  *
  * @example
  * ```ts
  * const q = new Float32Array([1, 0, 0, 1]);
  * computeLogits(q, q, 2, 2); // Float32Array [0.70710677, 0, 0, 0.70710677]
+ * computeLogits(q, q, 2, 2, new Float32Array(4), attentionScale(2)); // the same, into the given array
  * ```
  */
 export function computeLogits(
@@ -29,11 +33,14 @@ export function computeLogits(
   d: number,
   seqLen: number,
   out: Float32Array = new Float32Array(seqLen * seqLen),
+  scale: number = attentionScale(d),
 ): Float32Array {
-  checkLength("q", q.length, seqLen * d, `seq_len ${seqLen} × d ${d}`);
-  checkLength("k", k.length, seqLen * d, `seq_len ${seqLen} × d ${d}`);
-  checkLength("logits", out.length, seqLen * seqLen, `seq_len ${seqLen}²`);
-  const scale = attentionScale(d);
+  if (q.length !== seqLen * d || k.length !== seqLen * d || out.length !== seqLen * seqLen) {
+    // The messages are strings built per call: only on a mismatch.
+    checkLength("q", q.length, seqLen * d, `seq_len ${seqLen} × d ${d}`);
+    checkLength("k", k.length, seqLen * d, `seq_len ${seqLen} × d ${d}`);
+    checkLength("logits", out.length, seqLen * seqLen, `seq_len ${seqLen}²`);
+  }
   for (let i = 0; i < seqLen; i++) logitRow(q, i * d, k, d, seqLen, scale, out, i * seqLen);
   return out;
 }
