@@ -4,7 +4,9 @@
  * running max `m`, a running sum `l` and an accumulator that is rescaled by `exp(m_old − m_new)`
  * whenever the max grows; the block is divided by `l` once all tiles are seen. The result equals
  * `softmax` (within 1e-5), but scratch memory is O(tile·d) whatever the sequence length, where
- * `softmax` needs one score per key (O(seq_len)). Arithmetic is f64, as in `softmax`.
+ * `softmax` materialises all seq_len² weights. Arithmetic is f64, as in `softmax`: the JS path copies
+ * each K and V tile to f64 and takes the block's rows four at a time through it (see
+ * `row_softmax.ts`), the odd rows and a causal tile's extra keys one row at a time.
  * `backend: "wasm"` runs the same blocks and tiles in WebAssembly SIMD (f32, four query rows at a
  * time, see `wasm/attention.ts`), equal to the default `"js"` backend within 1e-5.
  *
@@ -31,14 +33,15 @@ import { attentionScale, dim } from "./params.ts";
 import { attendedPairs } from "./softmax.ts";
 import {
   accumulateValues,
-  accumulateValuesPair,
+  accumulateValuesQuad,
   expScores,
   loadScaledRow,
   maxOf,
   scaleRow,
   scoreKeys,
-  scoreKeysPair,
+  scoreKeysQuad,
   storeRow,
+  TileCopy,
 } from "./row_softmax.ts";
 import { backendParam, flashScratchBytes, prepareFlash } from "./wasm/attention.ts";
 
@@ -55,11 +58,13 @@ export type FlashParams = v.InferOutput<typeof params>;
 
 const F32_BYTES = 4;
 const F64_BYTES = 8;
+/** Query rows of a block that take in each key tile together. */
+const QUAD = 4;
 
 /** Tiled attention with online softmax. */
 const flash: KernelDefinition<FlashParams> = defineKernel({
   name: "flash",
-  version: "1.0.0",
+  version: "1.1.0",
   description:
     "tiled attention with online softmax (FlashAttention), O(tile·d) scratch, optional causal mask",
   params,
@@ -89,9 +94,19 @@ function blockSize(p: FlashParams): number {
 }
 
 /** Element counts of the f64 scratch buffers; `memory()` and `prepare()` both size from here. */
-function scratchLengths(p: FlashParams): Record<"query" | "acc" | "scores" | "rowMax" | "rowSum", number> {
+function scratchLengths(
+  p: FlashParams,
+): Record<"query" | "keys" | "values" | "acc" | "scores" | "rowMax" | "rowSum", number> {
   const t = blockSize(p);
-  return { query: t * p.d, acc: t * p.d, scores: 2 * t, rowMax: t, rowSum: t };
+  return {
+    query: t * p.d,
+    keys: t * p.d,
+    values: t * p.d,
+    acc: t * p.d,
+    scores: QUAD * t,
+    rowMax: t,
+    rowSum: t,
+  };
 }
 
 class FlashInstance implements KernelInstance {
@@ -106,9 +121,12 @@ class FlashInstance implements KernelInstance {
   readonly #scale: number;
   /** Scaled queries of the current block, `tile × d`. */
   readonly #query: Float64Array;
+  /** The current key tile's K and V rows in f64, `tile × d` each. */
+  readonly #keys: TileCopy;
+  readonly #values: TileCopy;
   /** Unnormalised outputs of the current block, `tile × d`. */
   readonly #acc: Float64Array;
-  /** Scores, then weights, of one or two query rows against one key tile. */
+  /** Scores, then weights, of one to four query rows against one key tile. */
   readonly #scores: Float64Array;
   readonly #rowMax: Float64Array;
   readonly #rowSum: Float64Array;
@@ -125,6 +143,8 @@ class FlashInstance implements KernelInstance {
     this.#causal = p.causal;
     this.#scale = attentionScale(p.d);
     this.#query = new Float64Array(lengths.query);
+    this.#keys = new TileCopy(inputs.k, p.seq_len, p.d, this.#tile);
+    this.#values = new TileCopy(inputs.v, p.seq_len, p.d, this.#tile);
     this.#acc = new Float64Array(lengths.acc);
     this.#scores = new Float64Array(lengths.scores);
     this.#rowMax = new Float64Array(lengths.rowMax);
@@ -147,13 +167,21 @@ class FlashInstance implements KernelInstance {
     const keyEnd = causal ? i0 + rows : this.#n;
     for (let j0 = 0; j0 < keyEnd; j0 += tile) {
       const j1 = Math.min(j0 + tile, keyEnd);
+      this.#keys.load(j0 / tile);
+      this.#values.load(j0 / tile);
       let r = 0;
-      while (r < rows) {
+      for (; r + QUAD <= rows; r += QUAD) {
+        // Causal: the quad shares the first row's keys; the later rows then take their extra ones.
         const to = causal ? Math.min(j1, i0 + r + 1) : j1;
-        const paired = r + 1 < rows && (!causal || to === Math.min(j1, i0 + r + 2));
-        if (paired) this.#stepPair(r, j0, to);
-        else if (to > j0) this.#step(r, j0, to);
-        r += paired ? 2 : 1;
+        if (to > j0) this.#stepQuad(r, j0, to);
+        for (let t = 1; causal && t < QUAD; t++) {
+          const end = Math.min(j1, i0 + r + t + 1);
+          if (end > to) this.#step(r + t, Math.max(j0, to), end);
+        }
+      }
+      for (; r < rows; r++) {
+        const to = causal ? Math.min(j1, i0 + r + 1) : j1;
+        if (to > j0) this.#step(r, j0, to);
       }
     }
     for (let r = 0; r < rows; r++) {
@@ -169,13 +197,15 @@ class FlashInstance implements KernelInstance {
     accumulateValues(this.#v, 0, d, d, j0, to, scores, 0, this.#acc, off);
   }
 
-  /** Block rows `r` and `r + 1` take in the same keys `[j0, to)`, sharing each K and V load. */
-  #stepPair(r: number, j0: number, to: number): void {
+  /**
+   * Block rows `r` to `r + 3` take in the same keys `[j0, to)` of the loaded tile (which starts at
+   * `j0`), sharing each K and V load.
+   */
+  #stepQuad(r: number, j0: number, to: number): void {
     const d = this.#d, off = r * d, scores = this.#scores, count = to - j0;
-    scoreKeysPair(this.#query, off, this.#k, 0, d, d, j0, to, scores, 0);
-    this.#rescale(r, 0, count);
-    this.#rescale(r + 1, count, count);
-    accumulateValuesPair(this.#v, 0, d, d, j0, to, scores, 0, this.#acc, off);
+    scoreKeysQuad(this.#query, off, this.#keys.data, d, count, scores, 0);
+    for (let t = 0; t < QUAD; t++) this.#rescale(r + t, t * count, count);
+    accumulateValuesQuad(this.#values.data, d, count, scores, 0, this.#acc, off);
   }
 
   /**

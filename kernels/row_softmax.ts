@@ -1,14 +1,14 @@
 /**
- * Row-at-a-time softmax attention maths shared by the `flash`, `window` and `multihead` kernels.
+ * Softmax attention maths shared by the `flash`, `window`, `multihead` and `softmax` kernels.
  *
- * Every function works on one query row against a contiguous run of keys `[from, to)`, where key `j`
- * starts at `kvOff + j · stride` in K and V (so one head of a multi-head layout is addressed by its
- * offset and the token width as stride). Queries are first copied into f64 scratch pre-multiplied
- * by the attention scale, so a score is a plain dot product. Scores and sums accumulate in f64.
- * Inner loops take four keys at a time: four independent sums hide the add latency, and each
- * query or accumulator value is loaded once per four keys instead of once per key. The `Pair`
- * variants take two query rows at once as well, so each key and value load serves both rows
- * (what `flash`'s query blocks make possible).
+ * The single-row functions work on one query row against a contiguous run of keys `[from, to)`,
+ * where key `j` starts at `kvOff + j · stride` in K and V (so one head of a multi-head layout is
+ * addressed by its offset and the token width as stride); their inner loops take four keys at a
+ * time, with four independent sums. The `Quad` functions take four query rows at once against a
+ * tile of keys copied to f64 ({@link TileCopy}), so each key and value load serves four rows and no
+ * load needs converting. Queries are first copied into f64 scratch pre-multiplied by the attention
+ * scale, so a score is a plain dot product. Scores, sums and outputs accumulate in f64, and
+ * exponentials are computed inline ({@link expScores}) rather than by calls to `Math.exp`.
  *
  * @example
  * ```ts
@@ -24,6 +24,22 @@ import type { AttentionInputs } from "../src/contracts.ts";
 import { attentionScale } from "./params.ts";
 
 const F64_BYTES = 8;
+
+/** Table entries per doubling in the exponential of {@link expScores} and {@link expWeights}. */
+const EXP_STEPS = 32;
+const STEPS_PER_LN2 = EXP_STEPS / Math.LN2;
+/** ln 2 / 32 in two parts (fdlibm's ln2_hi and ln2_lo over 32): `m · LN2_STEP_HI` is exact. */
+const LN2_STEP_HI = 6.93147180369123816490e-1 / EXP_STEPS;
+const LN2_STEP_LO = 1.90821492927058770002e-10 / EXP_STEPS;
+/** 1.5 · 2^52: adding and then subtracting it rounds a double below 2^51 to the nearest integer. */
+const ROUND_TO_INTEGER = 6755399441055744;
+/** Below this, `exp` underflows to 0 in f64. */
+const EXP_UNDERFLOW = -745;
+/** `2^(j/32)` for j in [0, 32). */
+const EXP2_STEPS = Float64Array.from({ length: EXP_STEPS }, (_, j) => 2 ** (j / EXP_STEPS));
+/** `EXP2_WHOLE[m + EXP2_BIAS] = 2^m` for every whole m that exp of [EXP_UNDERFLOW, 0] needs. */
+const EXP2_BIAS = 1075;
+const EXP2_WHOLE = Float64Array.from({ length: EXP2_BIAS + 1 }, (_, i) => 2 ** (i - EXP2_BIAS));
 
 /**
  * Copies `d` values of `q` from `qOff` into `dest` at `destOff`, multiplied by `scale`.
@@ -107,75 +123,65 @@ export function scoreKeys(
 }
 
 /**
- * {@link scoreKeys} for two consecutive query rows at once (`query` at `qOff` and `qOff + d`),
- * sharing every key load between them: row one's scores go to `scores[at..at+n)` and row two's to
- * `scores[at+n..at+2n)`, where `n = to − from`. Returns nothing; take maxima with {@link maxOf}.
+ * Scores of four consecutive query rows (`query` at `qOff`, `qOff + d`, `qOff + 2d`, `qOff + 3d`)
+ * against the first `count` keys of an f64 tile (row-major, `d` values a key; see
+ * {@link TileCopy}). It runs over the head dimension four components at a time: those sixteen query
+ * values stay in registers while each key's four matching values are loaded once for all four rows,
+ * and the four partial dot products are added to their scores in place. Row `t`'s scores go to
+ * `scores[at + t·count .. at + (t+1)·count)`. Take maxima with {@link maxOf}.
  *
  * @example
  * ```ts
- * const scores = new Float64Array(2);
- * scoreKeysPair(new Float64Array([1, 0, 0, 1]), 0, new Float32Array([3, 5]), 0, 2, 2, 0, 1, scores, 0);
- * // scores = [3, 5]
+ * const scores = new Float64Array(4);
+ * const query = new Float64Array([1, 2, 3, 4]); // four rows, d = 1
+ * scoreKeysQuad(query, 0, new Float64Array([10]), 1, 1, scores, 0); // scores = [10, 20, 30, 40]
  * ```
  */
-export function scoreKeysPair(
+export function scoreKeysQuad(
   query: Float64Array,
   qOff: number,
-  k: Float32Array,
-  kvOff: number,
-  stride: number,
+  keys: Float64Array,
   d: number,
-  from: number,
-  to: number,
+  count: number,
   scores: Float64Array,
   at: number,
 ): void {
-  const qOff2 = (qOff + d) | 0;
-  let out = at;
-  let out2 = (at + to - from) | 0;
-  let row = (kvOff + from * stride) | 0;
-  let j = from;
-  for (; j + 3 < to; j += 4) {
-    const row1 = (row + stride) | 0;
-    const row2 = (row1 + stride) | 0;
-    const row3 = (row2 + stride) | 0;
-    let s0 = 0, s1 = 0, s2 = 0, s3 = 0, t0 = 0, t1 = 0, t2 = 0, t3 = 0;
-    for (let h = 0; h < d; h++) {
-      const x = query[(qOff + h) | 0], y = query[(qOff2 + h) | 0];
-      const k0 = k[(row + h) | 0], k1 = k[(row1 + h) | 0], k2 = k[(row2 + h) | 0], k3 = k[(row3 + h) | 0];
-      s0 += x * k0;
-      s1 += x * k1;
-      s2 += x * k2;
-      s3 += x * k3;
-      t0 += y * k0;
-      t1 += y * k1;
-      t2 += y * k2;
-      t3 += y * k3;
+  const s1 = (at + count) | 0, s2 = (s1 + count) | 0, s3 = (s2 + count) | 0;
+  const q1 = (qOff + d) | 0, q2 = (q1 + d) | 0, q3 = (q2 + d) | 0;
+  scores.fill(0, at, (s3 + count) | 0);
+  let h = 0;
+  for (; h + 3 < d; h += 4) {
+    const h1 = (h + 1) | 0, h2 = (h + 2) | 0, h3 = (h + 3) | 0;
+    const a0 = query[(qOff + h) | 0], a1 = query[(qOff + h1) | 0];
+    const a2 = query[(qOff + h2) | 0], a3 = query[(qOff + h3) | 0];
+    const b0 = query[(q1 + h) | 0], b1 = query[(q1 + h1) | 0];
+    const b2 = query[(q1 + h2) | 0], b3 = query[(q1 + h3) | 0];
+    const c0 = query[(q2 + h) | 0], c1 = query[(q2 + h1) | 0];
+    const c2 = query[(q2 + h2) | 0], c3 = query[(q2 + h3) | 0];
+    const e0 = query[(q3 + h) | 0], e1 = query[(q3 + h1) | 0];
+    const e2 = query[(q3 + h2) | 0], e3 = query[(q3 + h3) | 0];
+    let row = h;
+    for (let c = 0; c < count; c++) {
+      const k0 = keys[row], k1 = keys[(row + 1) | 0], k2 = keys[(row + 2) | 0], k3 = keys[(row + 3) | 0];
+      scores[(at + c) | 0] += a0 * k0 + a1 * k1 + a2 * k2 + a3 * k3;
+      scores[(s1 + c) | 0] += b0 * k0 + b1 * k1 + b2 * k2 + b3 * k3;
+      scores[(s2 + c) | 0] += c0 * k0 + c1 * k1 + c2 * k2 + c3 * k3;
+      scores[(s3 + c) | 0] += e0 * k0 + e1 * k1 + e2 * k2 + e3 * k3;
+      row = (row + d) | 0;
     }
-    scores[out] = s0;
-    scores[out + 1] = s1;
-    scores[out + 2] = s2;
-    scores[out + 3] = s3;
-    scores[out2] = t0;
-    scores[out2 + 1] = t1;
-    scores[out2 + 2] = t2;
-    scores[out2 + 3] = t3;
-    out = (out + 4) | 0;
-    out2 = (out2 + 4) | 0;
-    row = (row3 + stride) | 0;
   }
-  for (; j < to; j++) {
-    let s = 0, t = 0;
-    for (let h = 0; h < d; h++) {
-      const key = k[(row + h) | 0];
-      s += query[(qOff + h) | 0] * key;
-      t += query[(qOff2 + h) | 0] * key;
+  for (; h < d; h++) {
+    const a = query[(qOff + h) | 0], b = query[(q1 + h) | 0];
+    const c = query[(q2 + h) | 0], e = query[(q3 + h) | 0];
+    let row = h;
+    for (let j = 0; j < count; j++) {
+      const key = keys[row];
+      scores[(at + j) | 0] += a * key;
+      scores[(s1 + j) | 0] += b * key;
+      scores[(s2 + j) | 0] += c * key;
+      scores[(s3 + j) | 0] += e * key;
+      row = (row + d) | 0;
     }
-    scores[out] = s;
-    scores[out2] = t;
-    out = (out + 1) | 0;
-    out2 = (out2 + 1) | 0;
-    row = (row + stride) | 0;
   }
 }
 
@@ -194,7 +200,11 @@ export function maxOf(scores: Float64Array, from: number, to: number): number {
 }
 
 /**
- * Replaces `scores[from..to)` by `exp(score − max)` and returns their sum.
+ * Replaces `scores[from..to)` by `exp(score − max)` and returns their sum. `max` is meant to be at
+ * least every score, so the exponent is at most 0; there the exponential is computed inline, as
+ * `2^m · 2^(j/32) · e^r` with `x = (32m + j) · ln2/32 + r`, |r| ≤ ln2/64, the powers of two from
+ * tables and `e^r` from its degree-5 Taylor polynomial (relative error below 1e-14, against the
+ * several nanoseconds of a `Math.exp` call). Other exponents (positive, NaN) go to `Math.exp`.
  *
  * @example
  * ```ts
@@ -203,13 +213,58 @@ export function maxOf(scores: Float64Array, from: number, to: number): number {
  * ```
  */
 export function expScores(scores: Float64Array, from: number, to: number, max: number): number {
+  const whole = EXP2_WHOLE, steps = EXP2_STEPS;
   let sum = 0;
   for (let j = from; j < to; j++) {
-    const e = Math.exp(scores[j] - max);
+    const x = scores[j] - max;
+    let e: number;
+    if (x >= EXP_UNDERFLOW && x <= 0) {
+      const k = x * STEPS_PER_LN2 + ROUND_TO_INTEGER - ROUND_TO_INTEGER;
+      const r = x - k * LN2_STEP_HI - k * LN2_STEP_LO;
+      const step = k | 0;
+      e = whole[((step >> 5) + EXP2_BIAS) | 0] * steps[step & 31] *
+        (1 + r * (1 + r * (1 / 2 + r * (1 / 6 + r * (1 / 24 + r * (1 / 120))))));
+    } else e = Math.exp(x);
     scores[j] = e;
     sum += e;
   }
   return sum;
+}
+
+/**
+ * {@link expScores} on a row of f32 weights: replaces `weights[from..to)` by `exp(w − max)` and
+ * stores their sum (taken in f64, before rounding to f32) at `sums[slot]`.
+ *
+ * @example
+ * ```ts
+ * const weights = new Float32Array([0, Math.log(3)]), sums = new Float64Array(1);
+ * expWeights(weights, 0, 2, Math.fround(Math.log(3)), sums, 0); // weights ≈ [1/3, 1], sums[0] ≈ 4/3
+ * ```
+ */
+export function expWeights(
+  weights: Float32Array,
+  from: number,
+  to: number,
+  max: number,
+  sums: Float64Array,
+  slot: number,
+): void {
+  const whole = EXP2_WHOLE, steps = EXP2_STEPS;
+  let sum = 0;
+  for (let j = from; j < to; j++) {
+    const x = weights[j] - max;
+    let e: number;
+    if (x >= EXP_UNDERFLOW && x <= 0) {
+      const k = x * STEPS_PER_LN2 + ROUND_TO_INTEGER - ROUND_TO_INTEGER;
+      const r = x - k * LN2_STEP_HI - k * LN2_STEP_LO;
+      const step = k | 0;
+      e = whole[((step >> 5) + EXP2_BIAS) | 0] * steps[step & 31] *
+        (1 + r * (1 + r * (1 / 2 + r * (1 / 6 + r * (1 / 24 + r * (1 / 120))))));
+    } else e = Math.exp(x);
+    weights[j] = e;
+    sum += e;
+  }
+  sums[slot] = sum;
 }
 
 /**
@@ -259,59 +314,64 @@ export function accumulateValues(
 }
 
 /**
- * {@link accumulateValues} for two consecutive rows at once, sharing every value load: row one's
- * weights are `weights[at..at+n)` and go to `acc[accOff..)`, row two's are `weights[at+n..at+2n)`
- * and go to `acc[accOff+d..)`, where `n = to − from` (the layout {@link scoreKeysPair} writes).
+ * Four rows of weights take in the first `count` values of an f64 tile (row-major, `d` values a
+ * key; see {@link TileCopy}): row `t`'s weights `weights[at + t·count ..)` (the layout
+ * {@link scoreKeysQuad} writes) go into `acc[accOff + t·d ..)`. Four keys at a time, so each value
+ * loaded serves four rows and each accumulator update takes in four keys.
  *
  * @example
  * ```ts
- * const acc = new Float64Array(4);
- * accumulateValuesPair(new Float32Array([1, 2]), 0, 2, 2, 0, 1, new Float64Array([1, 3]), 0, acc, 0);
- * // acc = [1, 2, 3, 6]
+ * const acc = new Float64Array(8);
+ * const weights = new Float64Array([1, 2, 3, 4]); // four rows, one key
+ * accumulateValuesQuad(new Float64Array([1, 2]), 2, 1, weights, 0, acc, 0);
+ * // acc = [1, 2, 2, 4, 3, 6, 4, 8]
  * ```
  */
-export function accumulateValuesPair(
-  v: Float32Array,
-  kvOff: number,
-  stride: number,
+export function accumulateValuesQuad(
+  values: Float64Array,
   d: number,
-  from: number,
-  to: number,
+  count: number,
   weights: Float64Array,
   at: number,
   acc: Float64Array,
   accOff: number,
 ): void {
-  const accOff2 = (accOff + d) | 0;
-  let w = at;
-  let w2 = (at + to - from) | 0;
-  let row = (kvOff + from * stride) | 0;
-  let j = from;
-  for (; j + 3 < to; j += 4) {
-    const row1 = (row + stride) | 0;
-    const row2 = (row1 + stride) | 0;
-    const row3 = (row2 + stride) | 0;
-    const a0 = weights[w], a1 = weights[w + 1], a2 = weights[w + 2], a3 = weights[w + 3];
-    const b0 = weights[w2], b1 = weights[w2 + 1], b2 = weights[w2 + 2], b3 = weights[w2 + 3];
+  const acc1 = (accOff + d) | 0, acc2 = (acc1 + d) | 0, acc3 = (acc2 + d) | 0;
+  const w1 = (at + count) | 0, w2 = (w1 + count) | 0, w3 = (w2 + count) | 0;
+  let row = 0;
+  let j = 0;
+  for (; j + 3 < count; j += 4) {
+    const row1 = (row + d) | 0, row2 = (row1 + d) | 0, row3 = (row2 + d) | 0;
+    const j1 = (j + 1) | 0, j2 = (j + 2) | 0, j3 = (j + 3) | 0;
+    const a0 = weights[(at + j) | 0], a1 = weights[(at + j1) | 0];
+    const a2 = weights[(at + j2) | 0], a3 = weights[(at + j3) | 0];
+    const b0 = weights[(w1 + j) | 0], b1 = weights[(w1 + j1) | 0];
+    const b2 = weights[(w1 + j2) | 0], b3 = weights[(w1 + j3) | 0];
+    const c0 = weights[(w2 + j) | 0], c1 = weights[(w2 + j1) | 0];
+    const c2 = weights[(w2 + j2) | 0], c3 = weights[(w2 + j3) | 0];
+    const e0 = weights[(w3 + j) | 0], e1 = weights[(w3 + j1) | 0];
+    const e2 = weights[(w3 + j2) | 0], e3 = weights[(w3 + j3) | 0];
     for (let h = 0; h < d; h++) {
-      const v0 = v[(row + h) | 0], v1 = v[(row1 + h) | 0], v2 = v[(row2 + h) | 0], v3 = v[(row3 + h) | 0];
+      const v0 = values[(row + h) | 0], v1 = values[(row1 + h) | 0];
+      const v2 = values[(row2 + h) | 0], v3 = values[(row3 + h) | 0];
       acc[(accOff + h) | 0] += a0 * v0 + a1 * v1 + a2 * v2 + a3 * v3;
-      acc[(accOff2 + h) | 0] += b0 * v0 + b1 * v1 + b2 * v2 + b3 * v3;
+      acc[(acc1 + h) | 0] += b0 * v0 + b1 * v1 + b2 * v2 + b3 * v3;
+      acc[(acc2 + h) | 0] += c0 * v0 + c1 * v1 + c2 * v2 + c3 * v3;
+      acc[(acc3 + h) | 0] += e0 * v0 + e1 * v1 + e2 * v2 + e3 * v3;
     }
-    w = (w + 4) | 0;
-    w2 = (w2 + 4) | 0;
-    row = (row3 + stride) | 0;
+    row = (row3 + d) | 0;
   }
-  for (; j < to; j++) {
-    const a = weights[w], b = weights[w2];
+  for (; j < count; j++) {
+    const a = weights[(at + j) | 0], b = weights[(w1 + j) | 0];
+    const c = weights[(w2 + j) | 0], e = weights[(w3 + j) | 0];
     for (let h = 0; h < d; h++) {
-      const value = v[(row + h) | 0];
+      const value = values[(row + h) | 0];
       acc[(accOff + h) | 0] += a * value;
-      acc[(accOff2 + h) | 0] += b * value;
+      acc[(acc1 + h) | 0] += b * value;
+      acc[(acc2 + h) | 0] += c * value;
+      acc[(acc3 + h) | 0] += e * value;
     }
-    w = (w + 1) | 0;
-    w2 = (w2 + 1) | 0;
-    row = (row + stride) | 0;
+    row = (row + d) | 0;
   }
 }
 
@@ -346,6 +406,39 @@ export function storeRow(
   outOff: number,
 ): void {
   for (let h = 0; h < d; h++) output[(outOff + h) | 0] = acc[(accOff + h) | 0] * factor;
+}
+
+/**
+ * f64 copies of a row-major f32 matrix (`rows` rows of `width` values) one tile of `tile` rows at a
+ * time, for the blocked kernels' inner loops. Views of every tile are made up front, so
+ * {@link TileCopy.load} is a single typed-array `set` (converted in native code) and allocates
+ * nothing; the copy is `tile × width` f64 whatever the number of rows.
+ *
+ * @example
+ * ```ts
+ * const keys = new TileCopy(new Float32Array([1, 2, 3, 4, 5, 6]), 3, 2, 2); // 3 rows of 2, tiles of 2
+ * keys.load(0); // keys.data = [1, 2, 3, 4]
+ * keys.load(1); // keys.data = [5, 6, 3, 4]: the last tile has one row
+ * ```
+ */
+export class TileCopy {
+  /** The loaded tile, row-major. */
+  readonly data: Float64Array;
+  readonly #tiles: Float32Array[];
+
+  /** Views the tiles of `source` and allocates the copy. */
+  constructor(source: Float32Array, rows: number, width: number, tile: number) {
+    this.data = new Float64Array(tile * width);
+    this.#tiles = Array.from(
+      { length: Math.ceil(rows / tile) },
+      (_, t) => source.subarray(t * tile * width, Math.min(rows, (t + 1) * tile) * width),
+    );
+  }
+
+  /** Copies rows `[t · tile, (t + 1) · tile)` (fewer for the last tile) into {@link TileCopy.data}. */
+  load(t: number): void {
+    this.data.set(this.#tiles[t]);
+  }
 }
 
 /**

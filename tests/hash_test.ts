@@ -15,20 +15,20 @@ describe("config hash", () => {
   test("the softmax sweep's hashes are pinned (the same on Deno, Bun and Node)", async () => {
     const plan = await planRun(await loadSpec(path.join(ROOT, "specs", "softmax-sweep.yaml")));
     expect(plan.cases).toHaveLength(8);
-    expect(plan.cases[0].config_hash).toBe("36ec1cef40099a8e85c8371e7f34a82fabca3715978750fbe8a8c87418b7f322");
-    expect(plan.cases[7].config_hash).toBe("c31448838deaf52846af4ff96de27c5fb067021f890ab16616ac1a46446afa32");
+    expect(plan.cases[0].config_hash).toBe("c3025a6deda13d9802d801407a4fe090991b13e905d12d050fb936cd0b7acdbd");
+    expect(plan.cases[7].config_hash).toBe("85a8aa1f458b8897338b767eacf6ea14f1ee547a57b870eddaf786bc02b487a8");
   });
 
   test("covers kernel, version, parameter point, inputs, seed and budget — and nothing else", async () => {
     const base = {
-      kernel: { name: "softmax", version: "1.1.0" },
+      kernel: { name: "softmax", version: "1.2.0" },
       params: { seq_len: 64, d: 32, causal: false },
       inputs: { generator: "normal", options: { std: 1 }, seed: 42 },
       budget: { min_samples: 12, max_samples: 100000, min_time_ms: 300, max_time_ms: 3000, warmup: 3 },
     };
-    expect(await configHash(base)).toBe("36ec1cef40099a8e85c8371e7f34a82fabca3715978750fbe8a8c87418b7f322");
+    expect(await configHash(base)).toBe("c3025a6deda13d9802d801407a4fe090991b13e905d12d050fb936cd0b7acdbd");
     const variants = [
-      { ...base, kernel: { ...base.kernel, version: "1.1.1" } },
+      { ...base, kernel: { ...base.kernel, version: "1.2.1" } },
       { ...base, params: { ...base.params, d: 64 } },
       { ...base, inputs: { ...base.inputs, seed: 43 } },
       { ...base, budget: { ...base.budget, warmup: 4 } },
