@@ -3,6 +3,7 @@ import { contradictionRate, deltaBehavior, entailmentConsistency } from "../plug
 import { cosineSimilarity, l2Distance, qualityCheck } from "../plugins/coherence/quality.ts";
 import { compareAttentionMasks, edgeFlipCount, jaccardSimilarity } from "../plugins/coherence/masks.ts";
 import { BatchAccumulator, evaluateBatch } from "../plugins/coherence/batch.ts";
+import { MAKE_QKV_4_3_SOFTMAX } from "./support/reference_vectors.ts";
 
 /** The reference crates take f32 slices: these are the inputs as Rust sees them. */
 const f32 = (xs: number[]): Float32Array => Float32Array.from(xs);
@@ -126,20 +127,7 @@ describe("cosineSimilarity, l2Distance, qualityCheck (ruvector.md §2.2)", () =>
 
 describe("make_qkv(4,3): softmax against min-cut outputs (ruvector.md §1.4)", () => {
   // The f32 shortest digits of the reference output, so Float32Array.from restores the exact values.
-  const softmax = f32([
-    3.7646565,
-    4.7646565,
-    5.7646565,
-    4.2548857,
-    5.254885,
-    6.254885,
-    4.7451143,
-    5.7451143,
-    6.745114,
-    4.5,
-    5.5,
-    6.5,
-  ]);
+  const softmax = f32([...MAKE_QKV_4_3_SOFTMAX]);
   const mincut = f32([0, 1, 2, 3, 4, 5, 6, 7, 8, 0, 0, 0]);
   test("qualityCheck at 0.99: cos 0.7648546722604086, l2 12.02981063033466, fails (bit-exact)", () => {
     expect(qualityCheck(softmax, mincut, 0.99)).toEqual({

@@ -4,6 +4,7 @@ import softmax from "../kernels/softmax.ts";
 import { computeLogits } from "../kernels/mincut/logits.ts";
 import { maskedSoftmaxRows, weightsTimesV } from "../kernels/mincut/masked_attention.ts";
 import type { AttentionInputs } from "../src/contracts.ts";
+import { MAKE_QKV_4_3_SOFTMAX } from "./support/reference_vectors.ts";
 
 /** The reference tests' make_qkv: q = k = 1 at (i, i) for i < min(seq, d), v = 0, 1, 2, ... */
 function makeQkv(seq: number, d: number): AttentionInputs {
@@ -112,20 +113,7 @@ describe("masked softmax and weights × V (ruvector §1.4)", () => {
 
 describe("reference outputs (ruvector §1.4)", () => {
   test("make_qkv(4,3): attn_softmax (the softmax kernel) within 1e-6 relative", () => {
-    expectClose(runSoftmax(makeQkv(4, 3)), [
-      3.7646565,
-      4.7646565,
-      5.7646565,
-      4.2548857,
-      5.254885,
-      6.254885,
-      4.7451143,
-      5.7451143,
-      6.745114,
-      4.5,
-      5.5,
-      6.5,
-    ]);
+    expectClose(runSoftmax(makeQkv(4, 3)), [...MAKE_QKV_4_3_SOFTMAX]);
   });
 
   test("make_qkv(4,3): attn_mincut output, kept 3/16, mask, cut 0; row 3 fully pruned", () => {

@@ -1,6 +1,7 @@
 import { describe, expect, test } from "bun:test";
 import * as v from "valibot";
 import { builtinKernels, inputGenerators } from "../mod.ts";
+import { MAKE_QKV_4_3_SOFTMAX } from "./support/reference_vectors.ts";
 
 const softmax = builtinKernels.softmax;
 
@@ -20,9 +21,7 @@ function expectClose(actual: number[], expected: number[], rel = 1e-6) {
 
 describe("softmax kernel (reference attn_softmax, ruvector.md §1.4)", () => {
   test("make_qkv(4, 3) matches the reference output within 1e-6 relative", () => {
-    expectClose(run({ seq_len: 4, d: 3 }, "identity"), [
-      3.7646565, 4.7646565, 5.7646565, 4.2548857, 5.254885, 6.254885, 4.7451143, 5.7451143, 6.745114, 4.5, 5.5, 6.5,
-    ]);
+    expectClose(run({ seq_len: 4, d: 3 }, "identity"), [...MAKE_QKV_4_3_SOFTMAX]);
   });
 
   test("constant inputs q = k = 0.1, v = 1 give all ones (4 × 8)", () => {
