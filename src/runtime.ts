@@ -13,6 +13,8 @@
 import os from "node:os";
 import process from "node:process";
 import { execFileSync } from "node:child_process";
+import v8 from "node:v8";
+import vm from "node:vm";
 
 /** Which JavaScript runtime is executing attnbench. */
 export type RuntimeName = "deno" | "bun" | "node";
@@ -24,7 +26,7 @@ export interface RuntimeInfo {
   os: { platform: string; release: string; arch: string };
   cpu: { model: string; cores: number };
   memory_bytes: number;
-  /** Whether a real garbage collector can be triggered (Bun always; V8 only with --expose-gc). */
+  /** Whether a real garbage collector can be triggered (Bun always; V8 through `--expose-gc`, set at run time). */
   gc: "real" | "unavailable";
 }
 
@@ -51,8 +53,10 @@ export function runtimeName(): RuntimeName {
 }
 
 /**
- * A function that forces a full garbage collection, or `undefined` where the runtime offers none
- * (Node and Deno need `--expose-gc`). Never a fallback allocation.
+ * A function that forces a full garbage collection, or `undefined` where the runtime offers none.
+ * Bun has `Bun.gc`; on V8 (Deno, Node) a `gc` global from `--expose-gc` is used when present,
+ * otherwise the flag is turned on at run time and V8's `gc` is taken from a fresh context, so
+ * `deno run -A cli.ts` collects without extra flags. Never a fallback allocation.
  *
  * @example
  * ```ts
@@ -62,7 +66,20 @@ export function runtimeName(): RuntimeName {
 export function collectGarbage(): (() => void) | undefined {
   if (globals.Bun) return () => globals.Bun!.gc(true);
   if (typeof globals.gc === "function") return () => globals.gc!();
-  return undefined;
+  v8gc ??= exposeV8Gc();
+  return v8gc ?? undefined;
+}
+
+let v8gc: (() => void) | null | undefined;
+
+function exposeV8Gc(): (() => void) | null {
+  try {
+    v8.setFlagsFromString("--expose-gc");
+    const gc = vm.runInNewContext("gc");
+    return typeof gc === "function" ? () => gc() : null;
+  } catch {
+    return null;
+  }
 }
 
 /**

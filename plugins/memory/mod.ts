@@ -39,7 +39,7 @@ import { allocationPerCall } from "./allocation.ts";
 import { type MemoryProbes, memoryProbes, type MemoryReading, peakRss } from "./probes.ts";
 
 const options = v.strictObject({
-  /** Force a full GC before each window where the runtime allows it (Bun; V8 with --expose-gc). */
+  /** Force a full GC before each window where the runtime allows it (Bun's `Bun.gc`, V8's `gc`). */
   gc: v.optional(v.boolean("gc must be true or false"), true),
   /** Calls of `run()` per round of the allocation check after each window; 0 turns it off. */
   allocation_calls: v.optional(
