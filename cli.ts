@@ -13,8 +13,17 @@
 import process from "node:process";
 import { main } from "./src/cli/main.ts";
 
+// First Ctrl-C: finish the current case, write what is done, exit 130. Second: exit at once.
+const interrupt = new AbortController();
+process.on("SIGINT", () => {
+  if (interrupt.signal.aborted) process.exit(130);
+  process.stderr.write("\ninterrupt: stopping after the current case (Ctrl-C again to quit at once)\n");
+  interrupt.abort();
+});
+
 const code = await main(process.argv.slice(2), {
   stdout: (text) => console.log(text),
   stderr: process.stderr,
+  signal: interrupt.signal,
 });
 process.exit(code);

@@ -161,8 +161,8 @@ function profilerShapeProblems(definition: ProfilerDefinition<any, any>): string
   return problems;
 }
 
-// deno-lint-ignore no-explicit-any
 function parseOptions(
+  // deno-lint-ignore no-explicit-any
   definition: ProfilerDefinition<any, any>,
   raw: unknown,
   report: ConformanceReport,

@@ -1,11 +1,20 @@
 // Sums passed and failed test cases over JUnit XML files written by `bun test` and `deno test`,
 // and prints "N passed, N failed". Deno also lists each describe() group as a test case: a case
-// whose name is the "<name> > " prefix of another is a group and is not counted.
+// whose name is the "<name> > " prefix of another is a group and is not counted. Each
+// "--failed-check NAME" argument adds one failure for a check that is not a test (lint).
 import fs from "node:fs";
 
 let passed = 0;
 let failed = 0;
-for (const file of process.argv.slice(2)) {
+const args = process.argv.slice(2);
+const files = [];
+for (let i = 0; i < args.length; i++) {
+  if (args[i] === "--failed-check") {
+    console.log(`${args[++i]}: failed`);
+    failed += 1;
+  } else files.push(args[i]);
+}
+for (const file of files) {
   if (!fs.existsSync(file)) {
     console.error(`${file}: missing (the runner did not finish)`);
     failed += 1;

@@ -22,7 +22,8 @@ const budget = { min_samples: 12, max_samples: 100000, min_time_ms: 300, max_tim
 const here = path.dirname(new URL(import.meta.url).pathname);
 const out = path.join(os.tmpdir(), `attnbench-overhead-${process.pid}`);
 
-const specText = (size: number) => `version: 1
+const specText = (size: number) =>
+  `version: 1
 name: overhead
 kernel: ./trivial_kernel.ts
 params: { size: ${size} }
@@ -65,10 +66,14 @@ async function readText(file: string): Promise<string> {
 
 const median = (xs: number[]) => nearestRank([...xs].sort((a, b) => a - b), 50);
 const env = runtimeInfo();
-console.log(`attnbench runner overhead — ${env.runtime} ${env.version}, ${env.cpu.model}, ${rounds} rounds (alternating)`);
+console.log(
+  `attnbench runner overhead — ${env.runtime} ${env.version}, ${env.cpu.model}, ${rounds} rounds (alternating)`,
+);
 console.log(`kernel: trivial-sum over N floats; budget ${JSON.stringify(budget)}`);
 console.log("");
-console.log("N       bare median/call  pipeline median/call  ratio (median)  bare wall/case  pipeline wall/case  ratio (wall)");
+console.log(
+  "N       bare median/call  pipeline median/call  ratio (median)  bare wall/case  pipeline wall/case  ratio (wall)",
+);
 for (const size of sizes) {
   const ratios: number[] = [];
   const wallRatios: number[] = [];
@@ -87,8 +92,12 @@ for (const size of sizes) {
     pipeWalls.push(p.wall_ms);
   }
   console.log(
-    `${String(size).padEnd(8)}${(median(bareMedians).toFixed(1) + " ns").padEnd(18)}${(median(pipeMedians).toFixed(1) + " ns").padEnd(22)}` +
-      `${median(ratios).toFixed(3).padEnd(16)}${(median(bareWalls).toFixed(0) + " ms").padEnd(16)}${(median(pipeWalls).toFixed(0) + " ms").padEnd(20)}${median(wallRatios).toFixed(3)}`,
+    `${String(size).padEnd(8)}${(median(bareMedians).toFixed(1) + " ns").padEnd(18)}${
+      (median(pipeMedians).toFixed(1) + " ns").padEnd(22)
+    }` +
+      `${median(ratios).toFixed(3).padEnd(16)}${(median(bareWalls).toFixed(0) + " ms").padEnd(16)}${
+        (median(pipeWalls).toFixed(0) + " ms").padEnd(20)
+      }${median(wallRatios).toFixed(3)}`,
   );
 }
 console.log("\nratio = pipeline / bare, median over rounds of the per-round ratio; 1.000 means no overhead.");

@@ -102,7 +102,8 @@ const mincut: MincutKernel = {
   memory: (p) => ({
     kv_cache_bytes: 2 * p.seq_len * p.d * BYTES,
     activation_bytes: 2 * p.seq_len * p.d * BYTES,
-    temp_buffer_bytes: scratchBytes(p) + (p.backend === "wasm" ? WasmLogits.bytes(p.seq_len, p.d) - p.seq_len * p.seq_len * BYTES : 0),
+    temp_buffer_bytes: scratchBytes(p) +
+      (p.backend === "wasm" ? WasmLogits.bytes(p.seq_len, p.d) - p.seq_len * p.seq_len * BYTES : 0),
   }),
   prepare(p, inputs) {
     const { seq_len: n, d } = p;

@@ -20,7 +20,11 @@ import * as v from "valibot";
  * v.parse(dim("d"), 64); // 64
  * ```
  */
-export function dim(name: string): v.SchemaWithPipe<readonly [v.NumberSchema<string>, v.IntegerAction<number, string>, v.MinValueAction<number, 1, string>]> {
+export function dim(
+  name: string,
+): v.SchemaWithPipe<
+  readonly [v.NumberSchema<string>, v.IntegerAction<number, string>, v.MinValueAction<number, 1, string>]
+> {
   const message = `a positive integer for ${name}`;
   return v.pipe(v.number(message), v.integer(message), v.minValue(1, message));
 }

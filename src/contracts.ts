@@ -264,6 +264,8 @@ export function defineKernel<P>(kernel: KernelDefinition<P>): KernelDefinition<P
  * export default defineProfiler({ name: "calls", apiVersion: 1, create: () => ({ stop: () => ({}) }) });
  * ```
  */
-export function defineProfiler<O, S extends Metrics>(profiler: ProfilerDefinition<O, S>): ProfilerDefinition<O, S> {
+export function defineProfiler<O, S extends Metrics>(
+  profiler: ProfilerDefinition<O, S>,
+): ProfilerDefinition<O, S> {
   return profiler;
 }

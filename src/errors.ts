@@ -108,6 +108,23 @@ export class KernelError extends AttnbenchError {
 }
 
 /**
+ * The run was stopped by the user (Ctrl-C): exit code 130, as a shell reports SIGINT. The
+ * finished cases stay written and the manifest says `interrupted`.
+ *
+ * @example
+ * ```ts
+ * new RunInterrupted("interrupted after 3 of 57 cases").exitCode; // 130
+ * ```
+ */
+export class RunInterrupted extends AttnbenchError {
+  override readonly exitCode = 130;
+
+  constructor(message: string) {
+    super("RUN_INTERRUPTED", message);
+  }
+}
+
+/**
  * `file:line:column`, leaving out what is unknown.
  *
  * @example

@@ -79,13 +79,23 @@ export function selectCases<T extends Filterable>(items: T[], expressions: strin
   for (const expression of expressions) {
     for (const [, name] of expression.matchAll(/(?:^|,)\s*([A-Za-z_][\w.-]*)\s*(?:==|!=|<=|>=|=|<|>)/g)) {
       if (!names.has(name)) {
-        throw new SpecError("CLI_FILTER", `--filter "${expression}": no case has a parameter "${name}"; expected one of: ${[...names].join(", ")}`);
+        throw new SpecError(
+          "CLI_FILTER",
+          `--filter "${expression}": no case has a parameter "${name}"; expected one of: ${
+            [...names].join(", ")
+          }`,
+        );
       }
     }
   }
   const kept = items.filter((item) => predicates.some((p) => p(item)));
   if (kept.length === 0) {
-    throw new SpecError("CLI_FILTER", `--filter ${expressions.map((e) => `"${e}"`).join(" ")} matches none of the ${items.length} cases; expected at least one`);
+    throw new SpecError(
+      "CLI_FILTER",
+      `--filter ${
+        expressions.map((e) => `"${e}"`).join(" ")
+      } matches none of the ${items.length} cases; expected at least one`,
+    );
   }
   return kept;
 }

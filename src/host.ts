@@ -16,7 +16,17 @@
  * ```
  * @module
  */
-import type { CaseContext, CaseOutcome, HostContext, Measurement, Metrics, ProfilerInstance, RunContext, Sample, Table } from "./contracts.ts";
+import type {
+  CaseContext,
+  CaseOutcome,
+  HostContext,
+  Measurement,
+  Metrics,
+  ProfilerInstance,
+  RunContext,
+  Sample,
+  Table,
+} from "./contracts.ts";
 import { describe, PluginError } from "./errors.ts";
 import type { Origin, ResolvedPlugin } from "./resolve.ts";
 
@@ -94,12 +104,21 @@ export class PluginHost {
         status.status = "skipped";
         status.reason = String(available);
         if (this.#strict) {
-          throw new PluginError("PLUGIN_UNAVAILABLE", definition.name, undefined, `unavailable (--strict): ${available}`);
+          throw new PluginError(
+            "PLUGIN_UNAVAILABLE",
+            definition.name,
+            undefined,
+            `unavailable (--strict): ${available}`,
+          );
         }
         continue;
       }
       try {
-        const instance = await this.#guard(definition.name, "create", () => definition.create(plugin.options, this.#context));
+        const instance = await this.#guard(
+          definition.name,
+          "create",
+          () => definition.create(plugin.options, this.#context),
+        );
         this.#active.push({ name: definition.name, instance });
         await this.#guard(definition.name, "setup", () => instance.setup?.(run));
       } catch (error) {
@@ -112,7 +131,9 @@ export class PluginHost {
 
   /** Calls `start` of every active plugin, in spec order. */
   async start(ctx: CaseContext): Promise<void> {
-    for (const { name, instance } of this.#usable()) await this.#guard(name, "start", () => instance.start?.(ctx));
+    for (const { name, instance } of this.#usable()) {
+      await this.#guard(name, "start", () => instance.start?.(ctx));
+    }
   }
 
   /**
@@ -134,7 +155,9 @@ export class PluginHost {
 
   /** Calls `sample` of every active plugin, in spec order. */
   async sample(ctx: CaseContext, sample: Sample): Promise<void> {
-    for (const { name, instance } of this.#usable()) await this.#guard(name, "sample", () => instance.sample?.(ctx, sample));
+    for (const { name, instance } of this.#usable()) {
+      await this.#guard(name, "sample", () => instance.sample?.(ctx, sample));
+    }
   }
 
   /** Calls `report` of every active plugin in spec order; returns the texts they gave. */
@@ -184,19 +207,32 @@ export class PluginHost {
 }
 
 function isNote(available: unknown): available is { available: true; note: string } {
-  return typeof available === "object" && available !== null && (available as { available?: unknown }).available === true &&
+  return typeof available === "object" && available !== null &&
+    (available as { available?: unknown }).available === true &&
     typeof (available as { note?: unknown }).note === "string";
 }
 
 function checkMetrics(name: string, result: unknown): Metrics {
   if (result === undefined || result === null) return {};
   if (typeof result !== "object" || Array.isArray(result)) {
-    throw new PluginError("PLUGIN_RESULT", name, "stop", `returned ${typeof result}; expected a flat object of metrics`);
+    throw new PluginError(
+      "PLUGIN_RESULT",
+      name,
+      "stop",
+      `returned ${typeof result}; expected a flat object of metrics`,
+    );
   }
   for (const [key, value] of Object.entries(result)) {
     const ok = value === null || ["number", "string", "boolean"].includes(typeof value);
     if (!ok) {
-      throw new PluginError("PLUGIN_RESULT", name, "stop", `metric "${key}" is ${Array.isArray(value) ? "a list" : typeof value}; expected a number, string, boolean or null`);
+      throw new PluginError(
+        "PLUGIN_RESULT",
+        name,
+        "stop",
+        `metric "${key}" is ${
+          Array.isArray(value) ? "a list" : typeof value
+        }; expected a number, string, boolean or null`,
+      );
     }
   }
   return result as Metrics;

@@ -75,17 +75,23 @@ export async function planRun(loaded: LoadedSpec): Promise<RunPlan> {
   for (const [i, ref] of refs.entries()) {
     kernels.push(await resolveKernel(loaded, ref, Array.isArray(spec.kernel) ? ["kernel", i] : ["kernel"]));
   }
-  const baseline = spec.baseline === undefined ? undefined : await resolveKernel(loaded, spec.baseline, ["baseline"]);
+  const baseline = spec.baseline === undefined
+    ? undefined
+    : await resolveKernel(loaded, spec.baseline, ["baseline"]);
   const generator = inputGenerators[spec.inputs.generator];
   if (!generator) {
     throw new SpecError(
       "SPEC_UNKNOWN_GENERATOR",
-      `unknown input generator "${spec.inputs.generator}"; expected one of: ${Object.keys(inputGenerators).join(", ")}`,
+      `unknown input generator "${spec.inputs.generator}"; expected one of: ${
+        Object.keys(inputGenerators).join(", ")
+      }`,
       source.locate(["inputs", "generator"]),
     );
   }
   const parsedOptions = v.safeParse(generator.options, spec.inputs.options);
-  if (!parsedOptions.success) throw issueToError(parsedOptions.issues, ["inputs", "options"], source, generator.options);
+  if (!parsedOptions.success) {
+    throw issueToError(parsedOptions.issues, ["inputs", "options"], source, generator.options);
+  }
   const plugins = await resolvePlugins(loaded);
 
   checkParams(loaded, baseline ? [...kernels, baseline] : kernels);
@@ -118,8 +124,22 @@ export async function planRun(loaded: LoadedSpec): Promise<RunPlan> {
       const config_hash = await configHash(identity);
       if (seen.has(config_hash)) continue;
       seen.add(config_hash);
-      const inputs_key = canonicalJson({ generator: inputs.generator, options: inputs.options, seed: inputs.seed, shape });
-      cases.push({ index: cases.length, role, kernel: resolved, point, params, shape, config_hash, inputs_key });
+      const inputs_key = canonicalJson({
+        generator: inputs.generator,
+        options: inputs.options,
+        seed: inputs.seed,
+        shape,
+      });
+      cases.push({
+        index: cases.length,
+        role,
+        kernel: resolved,
+        point,
+        params,
+        shape,
+        config_hash,
+        inputs_key,
+      });
     }
   }
   return {
@@ -169,7 +189,9 @@ function gridPoints(loaded: LoadedSpec): { points: Point[]; warnings: string[] }
       if (!(name in spec.params)) {
         throw new SpecError(
           "SPEC_EXCLUDE_PARAM",
-          `exclude[${i}] names "${name}", which is not in params; expected one of: ${Object.keys(spec.params).join(", ")}`,
+          `exclude[${i}] names "${name}", which is not in params; expected one of: ${
+            Object.keys(spec.params).join(", ")
+          }`,
           source.locate(["exclude", i, name], { key: true }),
         );
       }
@@ -204,7 +226,9 @@ function parsePoint(loaded: LoadedSpec, kernel: ResolvedKernel, point: Point): R
   const values = Object.entries(point).map(([k, x]) => `${k}=${renderValue(x)}`).join(" ");
   throw new SpecError(
     "SPEC_INVALID_POINT",
-    `${formatPath(where)}: kernel ${kernel.definition.name} rejects the point ${values}: expected ${issue.message}`,
+    `${
+      formatPath(where)
+    }: kernel ${kernel.definition.name} rejects the point ${values}: expected ${issue.message}`,
     loaded.source.locate(where),
   );
 }
@@ -218,6 +242,12 @@ function parsePoint(loaded: LoadedSpec, kernel: ResolvedKernel, point: Point): R
  * ```
  */
 export function selectPlannedCases(cases: CasePlan[], filter: string[]): CasePlan[] {
-  const items = cases.map((c) => ({ config_hash: c.config_hash, kernel: c.kernel.definition.name, role: c.role, params: c.params, plan: c }));
+  const items = cases.map((c) => ({
+    config_hash: c.config_hash,
+    kernel: c.kernel.definition.name,
+    role: c.role,
+    params: c.params,
+    plan: c,
+  }));
   return selectCases(items, filter).map((item) => item.plan);
 }

@@ -53,7 +53,9 @@ export class Progress {
     const elapsed = (now - this.#started) / 1000;
     const eta = (elapsed / this.#done) * (this.#total - this.#done);
     const took = formatSeconds((now - this.#caseStarted) / 1000);
-    const line = `[${this.#done}/${this.#total}] ${this.#label} ${status}${detail ? ` ${detail}` : ""} (${took}; elapsed ${formatSeconds(elapsed)}, ETA ${formatSeconds(eta)})`;
+    const line = `[${this.#done}/${this.#total}] ${this.#label} ${status}${
+      detail ? ` ${detail}` : ""
+    } (${took}; elapsed ${formatSeconds(elapsed)}, ETA ${formatSeconds(eta)})`;
     this.#sink?.write(`${this.#sink.isTTY ? "\r\x1b[K" : ""}${line}\n`);
   }
 

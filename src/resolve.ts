@@ -57,7 +57,11 @@ export async function resolveKernel(loaded: LoadedSpec, ref: string, at: FieldPa
   const definition = (mod.default ?? mod.kernel) as KernelDefinition | undefined;
   const problem = kernelShapeProblem(definition);
   if (problem) {
-    throw new SpecError("SPEC_KERNEL_INVALID", `"${ref}" is not a kernel: ${problem}`, loaded.source.locate(at));
+    throw new SpecError(
+      "SPEC_KERNEL_INVALID",
+      `"${ref}" is not a kernel: ${problem}`,
+      loaded.source.locate(at),
+    );
   }
   return { ref, origin: classifyReference(ref), definition: definition! };
 }
@@ -92,7 +96,13 @@ export async function resolvePlugins(loaded: LoadedSpec): Promise<ResolvedPlugin
       if (!result.success) throw issueToError(result.issues, at, loaded.source, definition.options);
       options = result.output;
     }
-    resolved.push({ ref, origin: definition === builtinProfilers[ref] ? "builtin" : classifyReference(ref), definition, options, index });
+    resolved.push({
+      ref,
+      origin: definition === builtinProfilers[ref] ? "builtin" : classifyReference(ref),
+      definition,
+      options,
+      index,
+    });
   }
   return resolved;
 }
@@ -108,7 +118,10 @@ async function loadProfiler(
   const mod = await importModule(loaded, ref, at, "plugin", Object.keys(builtinProfilers));
   const definition = (mod.default ?? mod.profiler) as ProfilerDefinition | undefined;
   const where = loaded.source.locate(at, { key: true });
-  if (!definition || typeof definition !== "object" || typeof definition.create !== "function" || typeof definition.name !== "string") {
+  if (
+    !definition || typeof definition !== "object" || typeof definition.create !== "function" ||
+    typeof definition.name !== "string"
+  ) {
     throw new SpecError(
       "SPEC_PLUGIN_INVALID",
       `plugin "${ref}" does not export a profiler; expected a default export made with defineProfiler({ name, apiVersion: 1, create })`,
@@ -118,7 +131,9 @@ async function loadProfiler(
   if (definition.apiVersion !== 1) {
     throw new SpecError(
       "SPEC_PLUGIN_API_VERSION",
-      `plugin "${definition.name}" declares apiVersion ${JSON.stringify(definition.apiVersion)}; this attnbench supports apiVersion 1`,
+      `plugin "${definition.name}" declares apiVersion ${
+        JSON.stringify(definition.apiVersion)
+      }; this attnbench supports apiVersion 1`,
       where,
     );
   }
@@ -139,8 +154,12 @@ async function importModule(
     if (cause instanceof ReferenceNotFound) {
       const message = classifyReference(ref) === "path"
         ? `${what} path "${ref}" does not exist (${cause.message}); expected a file relative to the spec`
-        : `unknown ${what} "${ref}"; expected a built-in ${what} (${builtins.join(", ")}), a relative path (./my_${what}.ts) or an installed package`;
-      throw new SpecError(what === "kernel" ? "SPEC_UNKNOWN_KERNEL" : "SPEC_UNKNOWN_PLUGIN", message, where, { cause });
+        : `unknown ${what} "${ref}"; expected a built-in ${what} (${
+          builtins.join(", ")
+        }), a relative path (./my_${what}.ts) or an installed package`;
+      throw new SpecError(what === "kernel" ? "SPEC_UNKNOWN_KERNEL" : "SPEC_UNKNOWN_PLUGIN", message, where, {
+        cause,
+      });
     }
     const reason = cause instanceof Error ? cause.message.split("\n")[0] : String(cause);
     throw new SpecError("SPEC_MODULE_LOAD", `cannot load ${what} "${ref}": ${reason}`, where, { cause });
@@ -149,8 +168,14 @@ async function importModule(
 
 function kernelShapeProblem(definition: KernelDefinition | undefined): string | undefined {
   if (!definition || typeof definition !== "object") return "no default export";
-  if (typeof definition.name !== "string" || typeof definition.version !== "string") return "name and version must be strings";
-  if (typeof definition.prepare !== "function" || typeof definition.shape !== "function") return "prepare() and shape() are required";
-  if (!definition.params || typeof definition.params.entries !== "object") return "params must be a valibot object schema";
+  if (typeof definition.name !== "string" || typeof definition.version !== "string") {
+    return "name and version must be strings";
+  }
+  if (typeof definition.prepare !== "function" || typeof definition.shape !== "function") {
+    return "prepare() and shape() are required";
+  }
+  if (!definition.params || typeof definition.params.entries !== "object") {
+    return "params must be a valibot object schema";
+  }
   return undefined;
 }

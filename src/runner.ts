@@ -1,7 +1,8 @@
 /**
  * Runs a plan: per case, inputs → `kernel.prepare` → plugins start → mitata `measure()` →
  * plugins stop → rows written. A case that throws is recorded as failed with its message and the
- * run goes on; results are rewritten after every case.
+ * run goes on; results are rewritten after every case. An aborted `signal` (Ctrl-C in the CLI)
+ * stops the run between cases, leaving what finished written and the manifest `interrupted`.
  *
  * @example
  * ```ts
@@ -15,8 +16,15 @@
  */
 import path from "node:path";
 import process from "node:process";
-import type { AttentionInputs, CaseContext, CaseOutcome, KernelInstance, MetricValue, RunContext } from "./contracts.ts";
-import { describe, KernelError } from "./errors.ts";
+import type {
+  AttentionInputs,
+  CaseContext,
+  CaseOutcome,
+  KernelInstance,
+  MetricValue,
+  RunContext,
+} from "./contracts.ts";
+import { describe, KernelError, RunInterrupted } from "./errors.ts";
 import { configHash, sha256Hex } from "./hash.ts";
 import { PluginHost } from "./host.ts";
 import { measureCall } from "./measure.ts";
@@ -25,7 +33,7 @@ import { Progress, type ProgressSink } from "./progress.ts";
 import { gitCommit, runtimeInfo } from "./runtime.ts";
 import { nearestRank } from "./stats.ts";
 import type { CaseRecord, EnvironmentRecord, Manifest } from "./output/manifest.ts";
-import { ResultsDir, type ResultRow } from "./output/results_dir.ts";
+import { type ResultRow, ResultsDir } from "./output/results_dir.ts";
 import { MANIFEST_SCHEMA_VERSION, VERSION } from "./version.ts";
 
 /** How to run a plan. */
@@ -38,6 +46,11 @@ export interface RunOptions {
   strict?: boolean;
   /** Where progress lines go (nothing when absent). */
   progress?: ProgressSink;
+  /**
+   * Stops the run before its next case once aborted (the CLI aborts on Ctrl-C); the run then
+   * throws {@link RunInterrupted} with the finished cases written and the manifest `interrupted`.
+   */
+  signal?: AbortSignal;
 }
 
 /** What a run produced. */
@@ -57,7 +70,9 @@ export interface RunResult {
  * ```
  */
 export function outputDirOf(plan: RunPlan, options: Pick<RunOptions, "outputDir">): string {
-  return path.resolve(options.outputDir ?? plan.loaded.spec.output.dir ?? path.join("results", plan.loaded.spec.name));
+  return path.resolve(
+    options.outputDir ?? plan.loaded.spec.output.dir ?? path.join("results", plan.loaded.spec.name),
+  );
 }
 
 /**
@@ -91,7 +106,11 @@ export async function runPlan(plan: RunPlan, options: RunOptions = {}): Promise<
   let reports: string[] = [];
   const progress = new Progress(cases.length, options.progress);
   for (const warning of plan.warnings) progress.note(`warning: ${warning}`);
-  progress.note(`attnbench: ${cases.length} case${cases.length === 1 ? "" : "s"} of ${plan.loaded.spec.name} → ${outputDir}`);
+  progress.note(
+    `attnbench: ${cases.length} case${
+      cases.length === 1 ? "" : "s"
+    } of ${plan.loaded.spec.name} → ${outputDir}`,
+  );
 
   await dir.writeManifest(manifest);
   try {
@@ -102,11 +121,21 @@ export async function runPlan(plan: RunPlan, options: RunOptions = {}): Promise<
     }
     const inputsCache = new Map<string, AttentionInputs>();
     for (const [i, plan_] of cases.entries()) {
+      if (options.signal?.aborted) {
+        throw new RunInterrupted(
+          `interrupted after ${i} of ${cases.length} cases; the finished ones are in ${outputDir} (manifest status "interrupted")`,
+        );
+      }
       const record = manifest.cases[i];
       progress.begin(caseLabel(plan_));
       const started = performance.now();
       const row = baseRow(plan_);
-      const outcome: CaseOutcome = { info: caseInfo(plan_, i, cases.length), status: "failed", metrics: {}, tables: [] };
+      const outcome: CaseOutcome = {
+        info: caseInfo(plan_, i, cases.length),
+        status: "failed",
+        metrics: {},
+        tables: [],
+      };
       try {
         const inputs = inputsFor(plan, plan_, 0, inputsCache);
         const instance = prepare(plan_, inputs);
@@ -121,7 +150,9 @@ export async function runPlan(plan: RunPlan, options: RunOptions = {}): Promise<
         const median = nearestRank(measurement.samples_ns, 50);
         row.samples = measurement.samples_ns.length;
         row.calls = measurement.total_calls;
-        row.gflops = ctx.case.analytic.flops === undefined ? null : round(ctx.case.analytic.flops / median, 4);
+        row.gflops = ctx.case.analytic.flops === undefined
+          ? null
+          : round(ctx.case.analytic.flops / median, 4);
         for (const [plugin, values] of Object.entries(metrics)) {
           for (const [key, value] of Object.entries(values)) row[`${plugin}_${key}`] = value;
         }
@@ -129,7 +160,10 @@ export async function runPlan(plan: RunPlan, options: RunOptions = {}): Promise<
         record.gflops = row.gflops;
         record.status = "ok";
         outcome.status = "ok";
-        progress.end("ok", `median ${formatNs(median)}${row.gflops === null ? "" : `, ${row.gflops} GFLOP/s`}`);
+        progress.end(
+          "ok",
+          `median ${formatNs(median)}${row.gflops === null ? "" : `, ${row.gflops} GFLOP/s`}`,
+        );
       } catch (error) {
         record.status = "failed";
         record.error = describe(error);
@@ -148,7 +182,7 @@ export async function runPlan(plan: RunPlan, options: RunOptions = {}): Promise<
     reports = await host.report(runContext, outcomes);
     manifest.status = "complete";
   } catch (error) {
-    manifest.status = "aborted";
+    manifest.status = error instanceof RunInterrupted ? "interrupted" : "aborted";
     manifest.error = describe(error);
     throw error;
   } finally {
@@ -162,7 +196,12 @@ export async function runPlan(plan: RunPlan, options: RunOptions = {}): Promise<
   return { outputDir, manifest, reports };
 }
 
-function inputsFor(plan: RunPlan, c: CasePlan, sample: number, cache: Map<string, AttentionInputs>): AttentionInputs {
+function inputsFor(
+  plan: RunPlan,
+  c: CasePlan,
+  sample: number,
+  cache: Map<string, AttentionInputs>,
+): AttentionInputs {
   const key = `${c.inputs_key}#${sample}`;
   let inputs = cache.get(key);
   if (!inputs) {
@@ -193,7 +232,13 @@ async function evaluateSamples(
     const t0 = performance.now();
     instance.run();
     const wall_time_us = (performance.now() - t0) * 1000;
-    await host.sample({ ...ctx, instance, inputs }, { index, seed: plan.loaded.spec.seed + index, inputs, instance, wall_time_us });
+    await host.sample({ ...ctx, instance, inputs }, {
+      index,
+      seed: plan.loaded.spec.seed + index,
+      inputs,
+      instance,
+      wall_time_us,
+    });
   }
 }
 
@@ -249,14 +294,28 @@ function resultColumns(rows: ResultRow[]): string[] {
   return [...columns, ...TRAILING];
 }
 
-async function initialManifest(plan: RunPlan, cases: CasePlan[], env: ReturnType<typeof runtimeInfo>, filter: string[]): Promise<Manifest> {
+async function initialManifest(
+  plan: RunPlan,
+  cases: CasePlan[],
+  env: ReturnType<typeof runtimeInfo>,
+  filter: string[],
+): Promise<Manifest> {
   const git_commit = gitCommit(process.cwd());
-  const environment: EnvironmentRecord = { ...env, git_commit, fingerprint: await configHash({ ...env, git_commit }) };
+  const environment: EnvironmentRecord = {
+    ...env,
+    git_commit,
+    fingerprint: await configHash({ ...env, git_commit }),
+  };
   const records: CaseRecord[] = cases.map((c) => ({
     index: c.index,
     config_hash: c.config_hash,
     role: c.role,
-    kernel: { name: c.kernel.definition.name, version: c.kernel.definition.version, ref: c.kernel.ref, origin: c.kernel.origin },
+    kernel: {
+      name: c.kernel.definition.name,
+      version: c.kernel.definition.version,
+      ref: c.kernel.ref,
+      origin: c.kernel.origin,
+    },
     params: c.params,
     shape: c.shape,
     status: "pending",
@@ -267,10 +326,21 @@ async function initialManifest(plan: RunPlan, cases: CasePlan[], env: ReturnType
     attnbench: { version: VERSION },
     status: "running",
     started_at: new Date().toISOString(),
-    spec: { file: plan.loaded.file, dir: plan.loaded.dir, sha256: await sha256Hex(plan.loaded.text), resolved: plan.loaded.spec },
+    spec: {
+      file: plan.loaded.file,
+      dir: plan.loaded.dir,
+      sha256: await sha256Hex(plan.loaded.text),
+      resolved: plan.loaded.spec,
+    },
     environment,
     filter,
-    plugins: plan.plugins.map((p) => ({ name: p.definition.name, ref: p.ref, origin: p.origin, options: p.options, status: "active" })),
+    plugins: plan.plugins.map((p) => ({
+      name: p.definition.name,
+      ref: p.ref,
+      origin: p.origin,
+      options: p.options,
+      status: "active",
+    })),
     cases: records,
     files: [],
     summary: summarize(records),
@@ -285,7 +355,9 @@ function summarize(records: CaseRecord[]): Manifest["summary"] {
 
 function caseLabel(c: CasePlan): string {
   const params = Object.entries(c.point).map(([k, v]) => `${k}=${v}`).join(" ");
-  return `${c.role === "baseline" ? "baseline " : ""}${c.kernel.definition.name} ${params} [${c.config_hash.slice(0, 8)}]`;
+  return `${c.role === "baseline" ? "baseline " : ""}${c.kernel.definition.name} ${params} [${
+    c.config_hash.slice(0, 8)
+  }]`;
 }
 
 function formatNs(ns: number): string {

@@ -119,7 +119,11 @@ export function runtimeInfo(): RuntimeInfo {
  */
 export function gitCommit(dir: string): string | null {
   try {
-    const opts = { cwd: dir, stdio: ["ignore", "pipe", "ignore"] as ("ignore" | "pipe")[], encoding: "utf8" as const };
+    const opts = {
+      cwd: dir,
+      stdio: ["ignore", "pipe", "ignore"] as ("ignore" | "pipe")[],
+      encoding: "utf8" as const,
+    };
     const head = execFileSync("git", ["rev-parse", "HEAD"], opts).trim();
     const dirty = execFileSync("git", ["status", "--porcelain", "--untracked-files=no"], opts).trim();
     return dirty ? `${head}-dirty` : head;

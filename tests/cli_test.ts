@@ -1,5 +1,5 @@
 import { describe, expect, test } from "bun:test";
-import { spawnSync } from "node:child_process";
+import { spawn, spawnSync } from "node:child_process";
 import fs from "node:fs";
 import path from "node:path";
 import process from "node:process";
@@ -10,14 +10,21 @@ import { ROOT, smallSpec, tempDir, writeSpec } from "./support/temp.ts";
 async function cli(args: string[]) {
   let stdout = "";
   let stderr = "";
-  const code = await main(args, { stdout: (s) => (stdout += s + "\n"), stderr: { write: (s: string) => (stderr += s) } });
+  const code = await main(args, {
+    stdout: (s) => (stdout += s + "\n"),
+    stderr: { write: (s: string) => (stderr += s) },
+  });
   return { code, stdout, stderr };
 }
 
+const runtimeArgs = runtimeName() === "deno" ? ["run", "-A"] : [];
+
 /** Runs cli.ts in a child process of the runtime running this test. */
 function spawnCli(args: string[]) {
-  const prefix = runtimeName() === "deno" ? ["run", "-A"] : [];
-  const result = spawnSync(process.execPath, [...prefix, path.join(ROOT, "cli.ts"), ...args], { cwd: ROOT, encoding: "utf8" });
+  const result = spawnSync(process.execPath, [...runtimeArgs, path.join(ROOT, "cli.ts"), ...args], {
+    cwd: ROOT,
+    encoding: "utf8",
+  });
   return { code: result.status, stdout: result.stdout, stderr: result.stderr };
 }
 
@@ -25,7 +32,17 @@ describe("cli", () => {
   test("--help lists the commands and examples", async () => {
     const { code, stdout } = await cli(["--help"]);
     expect(code).toBe(0);
-    for (const word of ["validate", "schema", "--dry-run", "--out", "--filter", "deno run -A cli.ts specs/mincut.yaml", "bun cli.ts"]) {
+    for (
+      const word of [
+        "validate",
+        "schema",
+        "--dry-run",
+        "--out",
+        "--filter",
+        "deno run -A cli.ts specs/mincut.yaml",
+        "bun cli.ts",
+      ]
+    ) {
       expect(stdout).toContain(word);
     }
   });
@@ -61,14 +78,50 @@ describe("cli", () => {
     const { code, stdout, stderr } = spawnCli([writeSpec(dir, smallSpec()), "--out", path.join(dir, "out")]);
     expect(code).toBe(0);
     expect(stdout).toContain("2 of 2 cases measured");
-    expect(stderr).toMatch(/\[1\/2\] softmax seq_len=4 d=4 \[[0-9a-f]{8}\] ok median .* GFLOP\/s \(.*elapsed .*ETA/);
+    expect(stderr).toMatch(
+      /\[1\/2\] softmax seq_len=4 d=4 \[[0-9a-f]{8}\] ok median .* GFLOP\/s \(.*elapsed .*ETA/,
+    );
     expect(fs.existsSync(path.join(dir, "out", "results.csv"))).toBe(true);
+  });
+
+  test("Ctrl-C: the run stops after the current case, keeps what finished and exits 130", async () => {
+    const dir = tempDir();
+    const out = path.join(dir, "out");
+    const spec = writeSpec(
+      dir,
+      smallSpec("", "params:\n  seq_len: [8, 16, 32, 64]\n  d: 4\n").replace("max_time_ms: 200", "max_time_ms: 400")
+        .replace("min_time_ms: 1", "min_time_ms: 300"),
+    );
+    const child = spawn(process.execPath, [...runtimeArgs, path.join(ROOT, "cli.ts"), spec, "--out", out], {
+      cwd: ROOT,
+    });
+    let stderr = "";
+    let interrupted = false;
+    child.stderr.on("data", (chunk) => {
+      stderr += chunk;
+      if (interrupted || !/\[1\/4\] .* ok /.test(stderr)) return;
+      interrupted = true;
+      // Not child.kill(): Deno's child_process would then report the signal, not the exit code.
+      process.kill(child.pid!, "SIGINT");
+    });
+    const code = await new Promise<number | null>((resolve) => child.on("close", resolve));
+    expect(code).toBe(130);
+    expect(stderr).toContain("interrupt: stopping after the current case (Ctrl-C again to quit at once)");
+    const finished = Number(/error: interrupted after ([12]) of 4 cases; the finished ones are in /.exec(stderr)?.[1]);
+    expect(stderr).not.toContain("    at ");
+    const manifest = JSON.parse(fs.readFileSync(path.join(out, "manifest.json"), "utf8"));
+    expect(manifest.status).toBe("interrupted");
+    expect(manifest.summary).toEqual({ total: 4, ok: finished, failed: 0, pending: 4 - finished });
+    const rows = fs.readFileSync(path.join(out, "results.csv"), "utf8").trim().split("\n");
+    expect(rows).toHaveLength(1 + finished);
   });
 
   test("a mistake as a child process: one line, exit code 2, no stack trace", () => {
     const dir = tempDir();
     const { code, stderr } = spawnCli([writeSpec(dir, smallSpec().replace("d: 4", "d: -1"))]);
     expect(code).toBe(2);
-    expect(stderr.trim()).toMatch(/^error: .*spec\.yaml:6:6: params\.d: expected a positive integer for d, found -1$/);
+    expect(stderr.trim()).toMatch(
+      /^error: .*spec\.yaml:6:6: params\.d: expected a positive integer for d, found -1$/,
+    );
   });
 });

@@ -5,7 +5,8 @@ import { parse } from "csv-parse/sync";
 import { runSpec } from "../mod.ts";
 import { tempDir, writeSpec } from "./support/temp.ts";
 
-const spec = (extra: string) => `version: 1
+const spec = (extra: string) =>
+  `version: 1
 name: coherence-test
 kernel: mincut
 baseline: softmax
@@ -18,14 +19,22 @@ plugins: [coherence]
 describe("coherence plugin", () => {
   test("make_qkv(4, 3): mincut against softmax gives the reference quality and delta (ruvector.md §1.4)", async () => {
     const dir = tempDir();
-    const { outputDir, manifest } = await runSpec(writeSpec(dir, spec("")), { outputDir: path.join(dir, "out") });
-    const rows: Record<string, string>[] = parse(fs.readFileSync(path.join(outputDir, "results.csv"), "utf8"), { columns: true });
+    const { outputDir, manifest } = await runSpec(writeSpec(dir, spec("")), {
+      outputDir: path.join(dir, "out"),
+    });
+    const rows: Record<string, string>[] = parse(
+      fs.readFileSync(path.join(outputDir, "results.csv"), "utf8"),
+      { columns: true },
+    );
     const gated = rows.find((r) => r.role === "kernel")!;
     expect(Math.abs(Number(gated.coherence_mean_coherence_delta) - -0.2351453277395914)).toBeLessThan(1e-6);
     expect(gated.coherence_pass_rate).toBe("0");
     expect(gated.coherence_n_samples).toBe("1");
     const kernelCase = manifest.cases.find((c) => c.role === "kernel")!;
-    const samples: Record<string, string>[] = parse(fs.readFileSync(path.join(outputDir, "coherence", `${kernelCase.config_hash}.csv`), "utf8"), { columns: true });
+    const samples: Record<string, string>[] = parse(
+      fs.readFileSync(path.join(outputDir, "coherence", `${kernelCase.config_hash}.csv`), "utf8"),
+      { columns: true },
+    );
     expect(Math.abs(Number(samples[0].cosine) - 0.7648546722604086)).toBeLessThan(1e-6);
     expect(Math.abs(Number(samples[0].l2) - 12.02981063033466)).toBeLessThan(1e-5);
     expect(samples[0].decision_flips).toBe("0");
@@ -36,7 +45,10 @@ describe("coherence plugin", () => {
     const dir = tempDir();
     const text = spec("").replace("baseline: softmax\n", "");
     const { outputDir } = await runSpec(writeSpec(dir, text), { outputDir: path.join(dir, "out") });
-    const rows: Record<string, string>[] = parse(fs.readFileSync(path.join(outputDir, "results.csv"), "utf8"), { columns: true });
+    const rows: Record<string, string>[] = parse(
+      fs.readFileSync(path.join(outputDir, "results.csv"), "utf8"),
+      { columns: true },
+    );
     expect(Object.keys(rows[0]).some((k) => k.startsWith("coherence_"))).toBe(false);
   });
 });

@@ -19,7 +19,12 @@ describe("grid expansion", () => {
 });
 
 describe("--filter", () => {
-  const item = (seq_len: number, hash: string, kernel = "softmax") => ({ config_hash: hash, kernel, role: "kernel", params: { seq_len, d: 64 } });
+  const item = (seq_len: number, hash: string, kernel = "softmax") => ({
+    config_hash: hash,
+    kernel,
+    role: "kernel",
+    params: { seq_len, d: 64 },
+  });
   const items = [item(64, "aaaa1111"), item(256, "bbbb2222"), item(512, "cccc3333", "flash")];
   test("conditions joined by commas must all hold", () => {
     expect(selectCases(items, ["seq_len>=256,d=64"]).map((i) => i.params.seq_len)).toEqual([256, 512]);
@@ -27,7 +32,10 @@ describe("--filter", () => {
     expect(selectCases(items, ["seq_len!=256"]).length).toBe(2);
   });
   test("several filters are a union; a hex word is a hash prefix", () => {
-    expect(selectCases(items, ["bbbb", "seq_len<100"]).map((i) => i.config_hash)).toEqual(["aaaa1111", "bbbb2222"]);
+    expect(selectCases(items, ["bbbb", "seq_len<100"]).map((i) => i.config_hash)).toEqual([
+      "aaaa1111",
+      "bbbb2222",
+    ]);
   });
   test("mistakes are reported", () => {
     expect(() => parseFilter("seq_len~3")).toThrow(/cannot read "seq_len~3"/);

@@ -9,7 +9,9 @@ const shape = { seq_len: 16, q_width: 8, kv_width: 8 };
 describe("input generators", () => {
   test("exactLn agrees with Math.log to 2 ulp over many magnitudes", () => {
     for (const x of [1e-300, 1e-10, 0.001, 0.3, 0.5, 0.7071, 1, 1.5, 2, Math.E, 10, 12345.678, 1e300]) {
-      expect(Math.abs(exactLn(x) - Math.log(x))).toBeLessThanOrEqual(4.5e-16 * Math.max(1, Math.abs(Math.log(x))));
+      expect(Math.abs(exactLn(x) - Math.log(x))).toBeLessThanOrEqual(
+        4.5e-16 * Math.max(1, Math.abs(Math.log(x))),
+      );
     }
     expect(() => exactLn(0)).toThrow(/positive finite/);
   });
@@ -39,15 +41,27 @@ describe("input generators", () => {
 
   test("lcg: the audit LCG's draws match the recurrence computed independently (Python)", () => {
     const lcg = new AuditLcg(42n);
-    expect([lcg.draw(), lcg.draw(), lcg.draw()]).toEqual([0.0682302713394165, -0.2745366096496582, -0.08716171979904175]);
+    expect([lcg.draw(), lcg.draw(), lcg.draw()]).toEqual([
+      0.0682302713394165,
+      -0.2745366096496582,
+      -0.08716171979904175,
+    ]);
   });
 
   test("lcg: q and k share the sinusoid, values are f32 and v lies in [-0.5, 0.5)", () => {
-    const x = inputGenerators.lcg.generate({ seq_len: 8, q_width: 4, kv_width: 4 }, 42, { audit_seed: false });
+    const x = inputGenerators.lcg.generate({ seq_len: 8, q_width: 4, kv_width: 4 }, 42, {
+      audit_seed: false,
+    });
     for (const t of [x.q, x.k, x.v]) for (const value of t) expect(Math.fround(value)).toBe(value);
     for (const value of x.v) expect(value >= -0.5 && value < 0.5).toBe(true);
-    const seeded = inputGenerators.lcg.generate({ seq_len: 8, q_width: 4, kv_width: 4 }, 0, { audit_seed: true });
-    const direct = inputGenerators.lcg.generate({ seq_len: 8, q_width: 4, kv_width: 4 }, (0xC0FFEE00 ^ 8) >>> 0, { audit_seed: false });
+    const seeded = inputGenerators.lcg.generate({ seq_len: 8, q_width: 4, kv_width: 4 }, 0, {
+      audit_seed: true,
+    });
+    const direct = inputGenerators.lcg.generate(
+      { seq_len: 8, q_width: 4, kv_width: 4 },
+      (0xC0FFEE00 ^ 8) >>> 0,
+      { audit_seed: false },
+    );
     expect(Array.from(seeded.q)).toEqual(Array.from(direct.q));
   });
 

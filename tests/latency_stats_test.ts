@@ -1,7 +1,8 @@
 import { describe, expect, test } from "bun:test";
 import { latencyStats } from "../mod.ts";
 
-const range = (a: number, b: number, step = 1) => Array.from({ length: Math.floor((b - a) / step) + 1 }, (_, i) => a + i * step);
+const range = (a: number, b: number, step = 1) =>
+  Array.from({ length: Math.floor((b - a) / step) + 1 }, (_, i) => a + i * step);
 
 describe("latency statistics match the reference vectors (ruvector.md §3.3)", () => {
   const vectors: [string, number[], [number, number, number, number, number]][] = [

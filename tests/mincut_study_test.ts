@@ -52,9 +52,18 @@ beforeAll(async () => {
 describe("the min-cut study outputs", () => {
   test("csv/results.csv has the reference columns in order, one row per setting", () => {
     const text = fs.readFileSync(path.join(out, "csv", "results.csv"), "utf8");
-    expect(text.split("\n")[0]).toBe("setting,coherence_delta,kv_cache_reduction,peak_mem_reduction,energy_reduction,p95_latency_us,accuracy,config_hash");
+    expect(text.split("\n")[0]).toBe(
+      "setting,coherence_delta,kv_cache_reduction,peak_mem_reduction,energy_reduction,p95_latency_us,accuracy,config_hash",
+    );
     const rows = csv(path.join(out, "csv", "results.csv"));
-    expect(rows.map((r) => r.setting)).toEqual(["epsonly_t0", "epsonly_t2", "mincut_l0.5_t0", "mincut_l0.5_t2", "mincut_l1000_t0", "mincut_l1000_t2"]);
+    expect(rows.map((r) => r.setting)).toEqual([
+      "epsonly_t0",
+      "epsonly_t2",
+      "mincut_l0.5_t0",
+      "mincut_l0.5_t2",
+      "mincut_l1000_t0",
+      "mincut_l1000_t2",
+    ]);
     for (const r of rows) {
       expect(Number(r.coherence_delta)).toBeLessThanOrEqual(0);
       expect(Number(r.kv_cache_reduction)).toBeGreaterThan(0);
@@ -74,8 +83,11 @@ describe("the min-cut study outputs", () => {
       "except ImportError:",
       "  print('pandas missing')",
     ].join("\n");
-    const result = spawnSync("python3", ["-c", script, path.join(out, "csv", "results.csv")], { encoding: "utf8" });
-    const header = "setting,coherence_delta,kv_cache_reduction,peak_mem_reduction,energy_reduction,p95_latency_us,accuracy,config_hash";
+    const result = spawnSync("python3", ["-c", script, path.join(out, "csv", "results.csv")], {
+      encoding: "utf8",
+    });
+    const header =
+      "setting,coherence_delta,kv_cache_reduction,peak_mem_reduction,energy_reduction,p95_latency_us,accuracy,config_hash";
     expect(result.stdout.split("\n")[0]).toBe(`${header} 6`);
     const pandasLine = result.stdout.split("\n")[1];
     if (pandasLine !== "pandas missing") expect(pandasLine).toBe(`pandas ${header} 6`);
@@ -92,7 +104,11 @@ describe("the min-cut study outputs", () => {
   test("keep masks are compared with the eps-only control of the same inputs and τ (a mask is a subset of it)", () => {
     const manifest = JSON.parse(fs.readFileSync(path.join(out, "manifest.json"), "utf8"));
     let compared = 0;
-    for (const c of manifest.cases.filter((c: { role: string; params: { variant: string } }) => c.role === "kernel" && c.params.variant === "reference")) {
+    for (
+      const c of manifest.cases.filter((c: { role: string; params: { variant: string } }) =>
+        c.role === "kernel" && c.params.variant === "reference"
+      )
+    ) {
       for (const row of csv(path.join(out, "coherence", `${c.config_hash}.csv`))) {
         const kept = Number(row.gated_edges), control = Number(row.baseline_edges);
         expect(kept).toBeLessThanOrEqual(control);
@@ -106,28 +122,53 @@ describe("the min-cut study outputs", () => {
   test("per-sample CSVs carry the original script's columns plus config_hash", () => {
     for (const file of ["baseline.csv", "mincut_l0.5_t0.csv"]) {
       const rows = csv(path.join(out, "csv", file));
-      expect(Object.keys(rows[0])).toEqual(["sample_id", "seq_len", "wall_time_us", "peak_mem_bytes", "energy_j", "config_hash"]);
+      expect(Object.keys(rows[0])).toEqual([
+        "sample_id",
+        "seq_len",
+        "wall_time_us",
+        "peak_mem_bytes",
+        "energy_j",
+        "config_hash",
+      ]);
       expect(rows).toHaveLength(6);
       expect(rows.map((r) => r.sample_id)).toEqual(["0", "1", "2", "3", "4", "5"]);
     }
   });
 
   test("each witness line has the reference fields first, then the chain fields, linked", async () => {
-    const lines = fs.readFileSync(path.join(out, "witness", "mincut_l1000_t2.jsonl"), "utf8").trimEnd().split("\n");
+    const lines = fs.readFileSync(path.join(out, "witness", "mincut_l1000_t2.jsonl"), "utf8").trimEnd().split(
+      "\n",
+    );
     expect(lines).toHaveLength(6);
     let prev = GENESIS;
     for (const line of lines) {
       const json = JSON.parse(line);
       expect(Object.keys(json)).toEqual([
-        "q_hash", "k_hash", "keep_mask", "cut_cost", "lambda", "tau", "eps", "timestamp",
-        "output_hash", "config_hash", "seed", "sample_id", "seq_len", "prev_hash",
+        "q_hash",
+        "k_hash",
+        "keep_mask",
+        "cut_cost",
+        "lambda",
+        "tau",
+        "eps",
+        "timestamp",
+        "output_hash",
+        "config_hash",
+        "seed",
+        "sample_id",
+        "seq_len",
+        "prev_hash",
       ]);
       expect(json.prev_hash).toBe(prev);
       expect(line).toContain('"lambda":1000.0,"tau":2,"eps":0.01');
       prev = await sha256Hex(line);
     }
     const bundle = JSON.parse(fs.readFileSync(path.join(out, "witness", "bundle.json"), "utf8"));
-    expect(bundle.chains["mincut_l1000_t2"]).toEqual({ file: "witness/mincut_l1000_t2.jsonl", lines: 6, head: prev });
+    expect(bundle.chains["mincut_l1000_t2"]).toEqual({
+      file: "witness/mincut_l1000_t2.jsonl",
+      lines: 6,
+      head: prev,
+    });
   });
 
   test("the verdict checks each criterion with its figure", () => {
@@ -153,25 +194,35 @@ describe("verify", () => {
   };
 
   test("a tampered line is caught at that line, naming the field", async () => {
-    const result = await tamper((lines) => lines.map((l, i) => (i === 1 ? l.replace(/"seq_len":\d+/, '"seq_len":99') : l)));
+    const result = await tamper((lines) =>
+      lines.map((l, i) => (i === 1 ? l.replace(/"seq_len":\d+/, '"seq_len":99') : l))
+    );
     expect(result.ok).toBe(false);
-    expect(result.message).toMatch(/^witness\/mincut_l1000_t0\.jsonl line 2: seq_len differs from a re-run: recorded 99, re-run gives 6$/);
+    expect(result.message).toMatch(
+      /^witness\/mincut_l1000_t0\.jsonl line 2: seq_len differs from a re-run: recorded 99, re-run gives 6$/,
+    );
   });
 
   test("a changed keep mask is caught", async () => {
-    const result = await tamper((lines) => lines.map((l, i) => (i === 0 ? l.replace(/"keep_mask":"b64:./, '"keep_mask":"b64:A') : l)));
+    const result = await tamper((lines) =>
+      lines.map((l, i) => (i === 0 ? l.replace(/"keep_mask":"b64:./, '"keep_mask":"b64:A') : l))
+    );
     expect(result.ok).toBe(false);
     expect(result.message).toMatch(/line 1: keep_mask differs from a re-run/);
   });
 
   test("a dropped line breaks the next link", async () => {
     const result = await tamper((lines) => lines.filter((_, i) => i !== 2));
-    expect(result.message).toMatch(/line 3: prev_hash .* is not the hash of line 2 .*changed, dropped or moved/);
+    expect(result.message).toMatch(
+      /line 3: prev_hash .* is not the hash of line 2 .*changed, dropped or moved/,
+    );
   });
 
   test("a dropped last line is caught by the bundle", async () => {
     const result = await tamper((lines) => lines.slice(0, -1));
-    expect(result.message).toBe("witness/mincut_l1000_t0.jsonl: 5 lines, the bundle records 6 (lines were dropped or added at the end)");
+    expect(result.message).toBe(
+      "witness/mincut_l1000_t0.jsonl: 5 lines, the bundle records 6 (lines were dropped or added at the end)",
+    );
   });
 
   test("reordered lines are caught", async () => {
@@ -190,6 +241,8 @@ describe("verify", () => {
   });
 
   test("a folder without a witness bundle is a usage error", async () => {
-    await expect(verifyResults(tempDir())).rejects.toThrow(/manifest\.json: no such file; expected a results folder written by a run with the mincut-study plugin/);
+    await expect(verifyResults(tempDir())).rejects.toThrow(
+      /manifest\.json: no such file; expected a results folder written by a run with the mincut-study plugin/,
+    );
   });
 });

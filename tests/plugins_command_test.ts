@@ -20,8 +20,8 @@ describe("attnbench plugins", () => {
     for (const name of [...Object.keys(builtinProfilers), ...Object.keys(builtinPowerSources)]) {
       expect({ name, line: entry(name) !== undefined }).toEqual({ name, line: true });
     }
-    expect(entry("latency")).toMatch(/^  latency\s+available$/);
-    expect(entry("mock")).toMatch(/^  mock\s+available$/);
+    expect(entry("latency")).toMatch(/^ {2}latency\s+available$/);
+    expect(entry("mock")).toMatch(/^ {2}mock\s+available$/);
     expect(stdout).toContain("options: samples (boolean, default true)");
     expect(stdout).toContain("options: gc (boolean, default true), allocation_calls (number, default 0)");
     expect(stdout).toContain(
@@ -33,9 +33,9 @@ describe("attnbench plugins", () => {
     expect(stdout).toContain("options (under power:): watts (number, default 75), trace (array)");
     if (!fs.existsSync("/sys/class/powercap")) {
       expect(entry("rapl")).toMatch(
-        /^  rapl\s+unavailable: no RAPL zones under \/sys\/class\/powercap .*the directory does not exist/,
+        /^ {2}rapl\s+unavailable: no RAPL zones under \/sys\/class\/powercap .*the directory does not exist/,
       );
-      expect(entry("power")).toMatch(/^  power\s+unavailable: rapl unavailable: no RAPL zones under/);
+      expect(entry("power")).toMatch(/^ {2}power\s+unavailable: rapl unavailable: no RAPL zones under/);
     }
   });
 

@@ -31,14 +31,30 @@ describe("a run writes results.csv, per-case CSVs and a manifest", () => {
     const rows = readCsv(path.join(outputDir, "results.csv"));
     expect(rows).toHaveLength(2);
     expect(rows.map((r) => r.config_hash)).toEqual(manifest.cases.map((c) => c.config_hash));
-    expect(Object.keys(rows[0]).slice(0, 8)).toEqual(["config_hash", "role", "kernel", "kernel_version", "status", "seq_len", "d", "causal"]);
+    expect(Object.keys(rows[0]).slice(0, 8)).toEqual([
+      "config_hash",
+      "role",
+      "kernel",
+      "kernel_version",
+      "status",
+      "seq_len",
+      "d",
+      "causal",
+    ]);
     expect(Number(rows[0].latency_p50_us)).toBeGreaterThan(0);
     expect(Number(rows[0].latency_p95_us)).toBeGreaterThanOrEqual(Number(rows[0].latency_p50_us));
     for (const c of manifest.cases) {
       expect(c.files).toEqual([`latency/${c.config_hash}.csv`]);
       const samples = readCsv(path.join(outputDir, c.files[0]));
-      expect(Object.keys(samples[0])).toEqual(["sample_id", "wall_time_us", "kernel_time_us", "seq_len", "config_hash"]);
-      expect(samples.every((s) => s.config_hash === c.config_hash && s.seq_len === String(c.params.seq_len))).toBe(true);
+      expect(Object.keys(samples[0])).toEqual([
+        "sample_id",
+        "wall_time_us",
+        "kernel_time_us",
+        "seq_len",
+        "config_hash",
+      ]);
+      expect(samples.every((s) => s.config_hash === c.config_hash && s.seq_len === String(c.params.seq_len)))
+        .toBe(true);
       const row = rows.find((r) => r.config_hash === c.config_hash)!;
       expect(Number(row.latency_n)).toBe(samples.length);
     }
@@ -52,7 +68,10 @@ describe("a run writes results.csv, per-case CSVs and a manifest", () => {
 
   test("a case that throws is recorded as failed and the others still complete", async () => {
     const dir = tempDir();
-    const text = smallSpec("", "params:\n  seq_len: [4, 8, 16]\n  d: 4\n").replace("kernel: softmax", `kernel: ${path.join(fixtures, "kernels", "picky.ts")}`);
+    const text = smallSpec("", "params:\n  seq_len: [4, 8, 16]\n  d: 4\n").replace(
+      "kernel: softmax",
+      `kernel: ${path.join(fixtures, "kernels", "picky.ts")}`,
+    );
     const { outputDir, manifest } = await runSpec(specIn(dir, text), { outputDir: path.join(dir, "out") });
     expect(manifest.summary).toEqual({ total: 3, ok: 2, failed: 1, pending: 0 });
     const failed = manifest.cases.find((c) => c.status === "failed")!;
@@ -62,6 +81,24 @@ describe("a run writes results.csv, per-case CSVs and a manifest", () => {
     expect(rows.map((r) => r.status)).toEqual(["ok", "failed", "ok"]);
     expect(rows[1].error).toBe("[kernel picky] picky refuses seq_len 8");
     expect(rows[2].latency_p50_us).not.toBe("");
+  });
+
+  test("an aborted signal stops the run before its next case: finished cases written, manifest interrupted", async () => {
+    const dir = tempDir();
+    const outputDir = path.join(dir, "out");
+    const file = specIn(dir, smallSpec("plugins:\n  - latency\n", "params:\n  seq_len: [4, 8, 16]\n  d: 4\n"));
+    const interrupt = new AbortController();
+    // Ctrl-C arrives while the first case runs: its progress line ends with "ok median ...".
+    const progress = { write: (text: string) => text.includes(" ok ") && interrupt.abort() };
+    await expect(runSpec(file, { outputDir, progress, signal: interrupt.signal })).rejects.toThrow(
+      /^interrupted after 1 of 3 cases; the finished ones are in .*out \(manifest status "interrupted"\)$/,
+    );
+    const manifest = JSON.parse(fs.readFileSync(path.join(outputDir, "manifest.json"), "utf8"));
+    expect(manifest.status).toBe("interrupted");
+    expect(manifest.summary).toEqual({ total: 3, ok: 1, failed: 0, pending: 2 });
+    expect(manifest.finished_at).toBeDefined();
+    const rows = readCsv(path.join(outputDir, "results.csv"));
+    expect(rows.map((r) => [r.seq_len, r.status])).toEqual([["4", "ok"]]);
   });
 
   test("a baseline runs once per distinct point of its own parameters, before the kernel cases", async () => {
@@ -94,22 +131,45 @@ describe("a run writes results.csv, per-case CSVs and a manifest", () => {
 describe("plugins", () => {
   test("a plugin loaded by relative path gets its hooks in order, its tables and metrics are written", async () => {
     const dir = tempDir();
-    const file = writeSpec(fixtures, smallSpec("plugins:\n  - latency\n  - ./plugins/recorder.ts: { tag: t1 }\n"), `relative-${process.pid}.yaml`);
+    const file = writeSpec(
+      fixtures,
+      smallSpec("plugins:\n  - latency\n  - ./plugins/recorder.ts: { tag: t1 }\n"),
+      `relative-${process.pid}.yaml`,
+    );
     const { outputDir, manifest } = await runSpec(file, { outputDir: path.join(dir, "out") });
     const [a, b] = manifest.cases.map((c) => c.config_hash.slice(0, 8));
-    expect(calls).toEqual(["create:t1", "setup", `start:${a}`, `stop:${a}`, `start:${b}`, `stop:${b}`, "teardown:recorder"]);
+    expect(calls).toEqual([
+      "create:t1",
+      "setup",
+      `start:${a}`,
+      `stop:${a}`,
+      `start:${b}`,
+      `stop:${b}`,
+      "teardown:recorder",
+    ]);
     const rows = readCsv(path.join(outputDir, "results.csv"));
     expect(rows[0].recorder_tag).toBe("t1");
     expect(Number(rows[0].recorder_calls)).toBeGreaterThan(0);
     expect(rows[0].recorder_output_len).toBe("16");
     const table = readCsv(path.join(outputDir, "recorder", `${manifest.cases[0].config_hash}.csv`));
-    expect(table).toEqual([{ x: "1", config_hash: manifest.cases[0].config_hash }, { x: "2", config_hash: manifest.cases[0].config_hash }]);
-    expect(manifest.plugins.map((p) => [p.name, p.origin, p.status])).toEqual([["latency", "builtin", "active"], ["recorder", "path", "active"]]);
+    expect(table).toEqual([{ x: "1", config_hash: manifest.cases[0].config_hash }, {
+      x: "2",
+      config_hash: manifest.cases[0].config_hash,
+    }]);
+    expect(manifest.plugins.map((p) => [p.name, p.origin, p.status])).toEqual([[
+      "latency",
+      "builtin",
+      "active",
+    ], ["recorder", "path", "active"]]);
     fs.rmSync(file);
   });
 
   test("a plugin loaded by package name from node_modules beside the spec", async () => {
-    const file = writeSpec(fixtures, smallSpec("plugins:\n  - attnbench-plugin-calls\n"), `package-${process.pid}.yaml`);
+    const file = writeSpec(
+      fixtures,
+      smallSpec("plugins:\n  - attnbench-plugin-calls\n"),
+      `package-${process.pid}.yaml`,
+    );
     try {
       const dir = tempDir();
       const { outputDir, manifest } = await runSpec(file, { outputDir: path.join(dir, "out") });
@@ -123,7 +183,10 @@ describe("plugins", () => {
 
   test("an unavailable plugin is skipped with its reason and the run goes on; --strict fails instead", async () => {
     const dir = tempDir();
-    const file = specIn(dir, smallSpec(`plugins:\n  - latency\n  - ${path.join(fixtures, "plugins", "unavailable.ts")}\n`));
+    const file = specIn(
+      dir,
+      smallSpec(`plugins:\n  - latency\n  - ${path.join(fixtures, "plugins", "unavailable.ts")}\n`),
+    );
     const { manifest } = await runSpec(file, { outputDir: path.join(dir, "out") });
     expect(manifest.summary.ok).toBe(2);
     expect(manifest.plugins[1]).toEqual({
@@ -156,31 +219,50 @@ describe("plugins", () => {
   test("a plugin written for another apiVersion is refused with a located message", async () => {
     const dir = tempDir();
     const file = specIn(dir, smallSpec(`plugins:\n  - ${path.join(fixtures, "plugins", "future_api.ts")}\n`));
-    await expect(loadSpec(file).then(planRun)).rejects.toThrow(/spec\.yaml:14:5: plugin "future" declares apiVersion 2; this attnbench supports apiVersion 1/);
+    await expect(loadSpec(file).then(planRun)).rejects.toThrow(
+      /spec\.yaml:14:5: plugin "future" declares apiVersion 2; this attnbench supports apiVersion 1/,
+    );
   });
 
   test("a plugin with a sample hook gets inputs.samples samples per case before the timed window, and its report", async () => {
     const dir = tempDir();
-    const spec = smallSpec(`inputs:\n  samples: 3\nplugins:\n  - ${path.join(fixtures, "plugins", "sampler.ts")}\n`);
-    const { outputDir, manifest, reports } = await runSpec(specIn(dir, spec), { outputDir: path.join(dir, "out") });
+    const spec = smallSpec(
+      `inputs:\n  samples: 3\nplugins:\n  - ${path.join(fixtures, "plugins", "sampler.ts")}\n`,
+    );
+    const { outputDir, manifest, reports } = await runSpec(specIn(dir, spec), {
+      outputDir: path.join(dir, "out"),
+    });
     expect(manifest.summary.ok).toBe(2);
     const samples = calls.filter((c) => c.startsWith("sample"));
     expect(samples).toHaveLength(6);
-    expect(samples.slice(0, 3).map((c) => c.split(" q0")[0])).toEqual(["sample 0 seed 42", "sample 1 seed 43", "sample 2 seed 44"]);
+    expect(samples.slice(0, 3).map((c) => c.split(" q0")[0])).toEqual([
+      "sample 0 seed 42",
+      "sample 1 seed 43",
+      "sample 2 seed 44",
+    ]);
     expect(new Set(samples.slice(0, 3).map((c) => c.split(" q0 ")[1])).size).toBe(3);
-    expect(calls.filter((c) => c.startsWith("start"))).toEqual(["start after 3 samples", "start after 3 samples"]);
+    expect(calls.filter((c) => c.startsWith("start"))).toEqual([
+      "start after 3 samples",
+      "start after 3 samples",
+    ]);
     const rows = readCsv(path.join(outputDir, "results.csv"));
     expect(rows.map((r) => r.sampler_samples)).toEqual(["3", "3"]);
     expect(reports).toEqual(["sampler saw 2 cases"]);
     expect(manifest.files).toEqual(["sampler/summary.txt"]);
-    expect(fs.readFileSync(path.join(outputDir, "sampler", "summary.txt"), "utf8")).toBe(manifest.cases.map((c) => `${c.config_hash} 3`).join("\n"));
+    expect(fs.readFileSync(path.join(outputDir, "sampler", "summary.txt"), "utf8")).toBe(
+      manifest.cases.map((c) => `${c.config_hash} 3`).join("\n"),
+    );
   });
 
   test("inputs.samples joins the config hash only when set", async () => {
     const dir = tempDir();
     const plain = await planRun(await loadSpec(specIn(dir, smallSpec())));
-    const one = await planRun(await loadSpec(writeSpec(dir, smallSpec("inputs:\n  samples: 1\n"), "one.yaml")));
-    const three = await planRun(await loadSpec(writeSpec(dir, smallSpec("inputs:\n  samples: 3\n"), "three.yaml")));
+    const one = await planRun(
+      await loadSpec(writeSpec(dir, smallSpec("inputs:\n  samples: 1\n"), "one.yaml")),
+    );
+    const three = await planRun(
+      await loadSpec(writeSpec(dir, smallSpec("inputs:\n  samples: 3\n"), "three.yaml")),
+    );
     expect(one.cases[0].config_hash).toBe(plain.cases[0].config_hash);
     expect(three.cases[0].config_hash).not.toBe(plain.cases[0].config_hash);
   });

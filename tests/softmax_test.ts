@@ -5,7 +5,11 @@ import { MAKE_QKV_4_3_SOFTMAX } from "./support/reference_vectors.ts";
 
 const softmax = builtinKernels.softmax;
 
-function run(params: { seq_len: number; d: number; causal?: boolean }, generator: string, options: Record<string, unknown> = {}) {
+function run(
+  params: { seq_len: number; d: number; causal?: boolean },
+  generator: string,
+  options: Record<string, unknown> = {},
+) {
   const p = { causal: false, ...params };
   const gen = inputGenerators[generator];
   const inputs = gen.generate(softmax.shape(p), 0, v.parse(gen.options, options));
@@ -16,7 +20,9 @@ function run(params: { seq_len: number; d: number; causal?: boolean }, generator
 
 function expectClose(actual: number[], expected: number[], rel = 1e-6) {
   expect(actual).toHaveLength(expected.length);
-  actual.forEach((a, i) => expect(Math.abs(a - expected[i])).toBeLessThanOrEqual(rel * Math.max(Math.abs(expected[i]), 1e-30)));
+  actual.forEach((a, i) =>
+    expect(Math.abs(a - expected[i])).toBeLessThanOrEqual(rel * Math.max(Math.abs(expected[i]), 1e-30))
+  );
 }
 
 describe("softmax kernel (reference attn_softmax, ruvector.md §1.4)", () => {

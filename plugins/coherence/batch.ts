@@ -86,7 +86,10 @@ export class BatchAccumulator {
    * ```
    */
   add(baseline: ArrayLike<number>, gated: ArrayLike<number>): void {
-    this.addMeasured(deltaBehavior(baseline, gated).coherence_delta, qualityCheck(baseline, gated, this.#threshold).passes_threshold);
+    this.addMeasured(
+      deltaBehavior(baseline, gated).coherence_delta,
+      qualityCheck(baseline, gated, this.#threshold).passes_threshold,
+    );
   }
 
   /**

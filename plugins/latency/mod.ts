@@ -18,7 +18,12 @@
  * @module
  */
 import * as v from "valibot";
-import { defineProfiler, type Measurement, type ProfilerDefinition, type Table } from "../../src/contracts.ts";
+import {
+  defineProfiler,
+  type Measurement,
+  type ProfilerDefinition,
+  type Table,
+} from "../../src/contracts.ts";
 import { latencyStats } from "../../src/stats.ts";
 
 const options = v.strictObject({
@@ -57,7 +62,11 @@ const latency: ProfilerDefinition<v.InferOutput<typeof options>> = defineProfile
           const us = toMicros(ns);
           return [i, us, us, seqLen];
         });
-        return [{ name: "latency", columns: ["sample_id", "wall_time_us", "kernel_time_us", "seq_len"], rows }];
+        return [{
+          name: "latency",
+          columns: ["sample_id", "wall_time_us", "kernel_time_us", "seq_len"],
+          rows,
+        }];
       },
     };
   },

@@ -62,8 +62,9 @@ export interface AllocationOptions {
   /** Calls per round; default 16. */
   calls?: number;
   /**
-   * Rounds of `calls` calls; the smallest round's figure is reported, since everything else that
-   * allocates meanwhile (the JIT installing optimised code, other threads on Bun) only adds to it.
+   * Rounds of `calls` calls, each followed by a round of as many empty calls; the smallest call
+   * round less the smallest empty round is reported, since everything else that allocates
+   * meanwhile (the JIT installing optimised code, other threads on Bun) only adds to either.
    * Default 5.
    */
   rounds?: number;
@@ -104,9 +105,14 @@ export async function allocationPerCall(
   const warmEnd = performance.now() + warmup_ms;
   for (let i = 0; i < warmup || performance.now() < warmEnd; i++) call();
   const round = await roundMeasure(calls);
-  let fewest = Infinity;
-  for (let r = 0; r < rounds; r++) fewest = Math.min(fewest, round.bytes(call) - round.bytes(empty));
-  return { bytes_per_call: Math.max(0, fewest), calls, method: round.method };
+  // Noise only adds bytes, to the call's rounds and the empty call's alike: the smallest of each
+  // is its best estimate. (The smallest difference would let one noisy empty round hide a call.)
+  let fewestCall = Infinity, fewestEmpty = Infinity;
+  for (let r = 0; r < rounds; r++) {
+    fewestCall = Math.min(fewestCall, round.bytes(call));
+    fewestEmpty = Math.min(fewestEmpty, round.bytes(empty));
+  }
+  return { bytes_per_call: Math.max(0, fewestCall - fewestEmpty), calls, method: round.method };
 }
 
 /** How one round measures bytes per call on this engine. */

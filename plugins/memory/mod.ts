@@ -112,8 +112,10 @@ const memory: ProfilerDefinition<MemoryOptions> = defineProfiler({
         start = probes.read();
       },
       async stop(ctx: CaseContext): Promise<Metrics> {
-        const peakBytes = peak.read();
         const end = probes.read();
+        // The kernel's RSS counters are approximate (per-CPU batches), so a VmHWM read here can
+        // trail the RSS read at start by a few pages; the window's peak is at least both readings.
+        const peakBytes = Math.max(peak.read(), start.rss_bytes, end.rss_bytes);
         const timestamp = Math.round((performance.timeOrigin + performance.now()) * 1000);
         const analytic = ctx.case.analytic.memory;
         const [kv, activation, temp] = analytic

@@ -70,7 +70,14 @@ export function groupSettings(cases: CaseOutcome[]): { baseline: CaseOutcome[]; 
     if (existing) existing.cases.push(c);
     else {
       const p = c.info.params;
-      settings.set(name, { name, variant: String(p.variant ?? c.info.kernel.name), lambda: Number(p.lambda), tau: Number(p.tau), eps: Number(p.eps), cases: [c] });
+      settings.set(name, {
+        name,
+        variant: String(p.variant ?? c.info.kernel.name),
+        lambda: Number(p.lambda),
+        tau: Number(p.tau),
+        eps: Number(p.eps),
+        cases: [c],
+      });
     }
   }
   return { baseline: cases.filter((c) => c.info.role === "baseline"), settings: [...settings.values()] };
@@ -90,7 +97,11 @@ export function groupSettings(cases: CaseOutcome[]): { baseline: CaseOutcome[]; 
  * const figures = figuresOf(setting.cases, records, 0.99);
  * ```
  */
-export function figuresOf(cases: CaseOutcome[], records: Map<string, SampleRecord[]>, threshold: number): Figures {
+export function figuresOf(
+  cases: CaseOutcome[],
+  records: Map<string, SampleRecord[]>,
+  threshold: number,
+): Figures {
   const samples = cases.flatMap((c) => records.get(c.info.config_hash) ?? []);
   const batch = new BatchAccumulator(threshold);
   let coherenceRows = 0;
@@ -106,16 +117,24 @@ export function figuresOf(cases: CaseOutcome[], records: Map<string, SampleRecor
   }
   const coherence = coherenceRows > 0 ? batch.result() : null;
   const gated = samples.filter((s) => s.gate);
-  const peaks = cases.map((c) => metric(c, "memory", "measured_peak_rss_bytes")).filter((x): x is number => x !== null);
-  const energies = samples.map((s) => metric(cases.find((c) => c.info.config_hash === s.config_hash)!, "power", "joules_per_call"));
+  const peaks = cases.map((c) => metric(c, "memory", "measured_peak_rss_bytes")).filter((x): x is number =>
+    x !== null
+  );
+  const energies = samples.map((s) =>
+    metric(cases.find((c) => c.info.config_hash === s.config_hash)!, "power", "joules_per_call")
+  );
   const knownEnergies = energies.filter((x): x is number => x !== null);
   const times = samples.map((s) => sampleLatency(cases, s)).sort((a, b) => a - b);
   return {
     coherence_delta: coherence?.mean_coherence_delta ?? null,
     ci_95: coherence ? [coherence.ci_95_lower, coherence.ci_95_upper] : null,
-    kv_cache_reduction: gated.length ? gated.reduce((sum, s) => sum + (1 - s.gate!.kept / s.gate!.total), 0) / gated.length : null,
+    kv_cache_reduction: gated.length
+      ? gated.reduce((sum, s) => sum + (1 - s.gate!.kept / s.gate!.total), 0) / gated.length
+      : null,
     peak_mem_bytes: peaks.length ? Math.max(...peaks) : null,
-    joules_per_sample: knownEnergies.length === samples.length && samples.length ? knownEnergies.reduce((a, b) => a + b, 0) / knownEnergies.length : null,
+    joules_per_sample: knownEnergies.length === samples.length && samples.length
+      ? knownEnergies.reduce((a, b) => a + b, 0) / knownEnergies.length
+      : null,
     p95_latency_us: times.length ? nearestRank(times, 95) : null,
     accuracy: coherence?.pass_rate ?? null,
     samples: samples.length,

@@ -19,7 +19,12 @@
 import fs from "node:fs/promises";
 import path from "node:path";
 import * as v from "valibot";
-import { type CaseOutcome, defineProfiler, type Metrics, type ProfilerDefinition } from "../../src/contracts.ts";
+import {
+  type CaseOutcome,
+  defineProfiler,
+  type Metrics,
+  type ProfilerDefinition,
+} from "../../src/contracts.ts";
 import { configHash } from "../../src/hash.ts";
 import { toCsv } from "../../src/output/csv.ts";
 import { buildChain, type ChainItem, sealBundle } from "../../src/witness/chain.ts";
@@ -31,7 +36,14 @@ const fraction = (what: string) => v.pipe(v.number(what), v.minValue(0, what));
 
 const options = v.strictObject({
   /** Cosine a sample needs to count as accurate (the coherence plugin's threshold). */
-  threshold: v.optional(v.pipe(v.number("a number between -1 and 1"), v.minValue(-1, "a number between -1 and 1"), v.maxValue(1, "a number between -1 and 1")), 0.99),
+  threshold: v.optional(
+    v.pipe(
+      v.number("a number between -1 and 1"),
+      v.minValue(-1, "a number between -1 and 1"),
+      v.maxValue(1, "a number between -1 and 1"),
+    ),
+    0.99,
+  ),
   /** keep_mask in witness lines: the reference's JSON booleans, or a base64 bitset (n² / 8 bytes). */
   mask_encoding: v.optional(v.picklist(["bools", "bitset"], "bools or bitset"), "bitset"),
   criteria: v.optional(
@@ -51,7 +63,8 @@ type Options = v.InferOutput<typeof options>;
 const mincutStudy: ProfilerDefinition<Options> = defineProfiler({
   name: "mincut-study",
   apiVersion: 1,
-  description: "the min-cut study: per-setting results.csv (reference columns), per-sample CSVs, witness chains, verdict",
+  description:
+    "the min-cut study: per-setting results.csv (reference columns), per-sample CSVs, witness chains, verdict",
   options,
   create(opts) {
     const records = new Map<string, SampleRecord[]>();
@@ -65,7 +78,9 @@ const mincutStudy: ProfilerDefinition<Options> = defineProfiler({
       stop: (ctx): Metrics => {
         const gated = (records.get(ctx.case.config_hash) ?? []).filter((r) => r.gate);
         if (gated.length === 0) return {};
-        return { mean_kept_fraction: gated.reduce((sum, r) => sum + r.gate!.kept / r.gate!.total, 0) / gated.length };
+        return {
+          mean_kept_fraction: gated.reduce((sum, r) => sum + r.gate!.kept / r.gate!.total, 0) / gated.length,
+        };
       },
       async report(ctx, cases) {
         const ok = cases.filter((c) => c.status === "ok");
@@ -91,12 +106,28 @@ const mincutStudy: ProfilerDefinition<Options> = defineProfiler({
             config_hash: await configHash(setting.cases.map((c) => c.info.config_hash)),
           });
         }
-        const columns = ["setting", "coherence_delta", "kv_cache_reduction", "peak_mem_reduction", "energy_reduction", "p95_latency_us", "accuracy", "config_hash"];
-        await ctx.writeFile("csv/results.csv", toCsv(columns, rows.map((r) => columns.map((c) => r[c as keyof SettingRow]))));
+        const columns = [
+          "setting",
+          "coherence_delta",
+          "kv_cache_reduction",
+          "peak_mem_reduction",
+          "energy_reduction",
+          "p95_latency_us",
+          "accuracy",
+          "config_hash",
+        ];
+        await ctx.writeFile(
+          "csv/results.csv",
+          toCsv(columns, rows.map((r) => columns.map((c) => r[c as keyof SettingRow]))),
+        );
         await ctx.writeFile("csv/baseline.csv", sampleCsv(baseline, records));
-        for (const setting of settings) await ctx.writeFile(`csv/${setting.name}.csv`, sampleCsv(setting.cases, records));
+        for (const setting of settings) {
+          await ctx.writeFile(`csv/${setting.name}.csv`, sampleCsv(setting.cases, records));
+        }
         const lines = await writeWitness(ctx, settings, records, opts.mask_encoding);
-        return `${verdictText(rows, baseFigures, baselineP95, opts.criteria)}\n  witness: ${lines} lines in ${settings.length} chains, bound by witness/bundle.json`;
+        return `${
+          verdictText(rows, baseFigures, baselineP95, opts.criteria)
+        }\n  witness: ${lines} lines in ${settings.length} chains, bound by witness/bundle.json`;
       },
     };
   },
@@ -137,8 +168,23 @@ async function writeWitness(
       for (const r of records.get(c.info.config_hash) ?? []) {
         if (!r.gate) continue;
         items.push({
-          entry: { q_hash: r.q_hash, k_hash: r.k_hash, keep_mask: r.gate.keep_mask, cut_cost: r.gate.cut_cost, lambda: setting.lambda, tau: setting.tau, eps: setting.eps, timestamp: r.timestamp },
-          fields: { output_hash: r.output_hash, config_hash: r.config_hash, seed: r.seed, sample_id: r.sample_id, seq_len: r.seq_len },
+          entry: {
+            q_hash: r.q_hash,
+            k_hash: r.k_hash,
+            keep_mask: r.gate.keep_mask,
+            cut_cost: r.gate.cut_cost,
+            lambda: setting.lambda,
+            tau: setting.tau,
+            eps: setting.eps,
+            timestamp: r.timestamp,
+          },
+          fields: {
+            output_hash: r.output_hash,
+            config_hash: r.config_hash,
+            seed: r.seed,
+            sample_id: r.sample_id,
+            seq_len: r.seq_len,
+          },
         });
       }
     }
@@ -148,8 +194,15 @@ async function writeWitness(
     chains[setting.name] = { file, lines: chain.lines.length, head: chain.head };
     total += chain.lines.length;
   }
-  const manifest = JSON.parse(await fs.readFile(path.join(ctx.outputDir, "manifest.json"), "utf8")) as { spec: { sha256: string } };
-  const bundle = await sealBundle({ spec_sha256: manifest.spec.sha256, cases: covered, mask_encoding: encoding, chains });
+  const manifest = JSON.parse(await fs.readFile(path.join(ctx.outputDir, "manifest.json"), "utf8")) as {
+    spec: { sha256: string };
+  };
+  const bundle = await sealBundle({
+    spec_sha256: manifest.spec.sha256,
+    cases: covered,
+    mask_encoding: encoding,
+    chains,
+  });
   await ctx.writeFile("witness/bundle.json", JSON.stringify(bundle, null, 2) + "\n");
   return total;
 }

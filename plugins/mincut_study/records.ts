@@ -39,7 +39,11 @@ export interface SampleRecord {
  * const r = await recordSample(ctx, sample, "bools");
  * ```
  */
-export async function recordSample(ctx: CaseContext, sample: Sample, encoding: MaskEncoding): Promise<SampleRecord> {
+export async function recordSample(
+  ctx: CaseContext,
+  sample: Sample,
+  encoding: MaskEncoding,
+): Promise<SampleRecord> {
   const instance = sample.instance as typeof sample.instance & { keepMask?: Uint8Array };
   const stats = instance.stats?.();
   const record: SampleRecord = {

@@ -41,24 +41,67 @@ export interface Criteria {
  * verdictText([row], baselineFigures, [baselineFigures.p95_latency_us], { kv_cache_reduction: 0.15, energy_reduction: 0.1, latency_tolerance: 0.1, accuracy_loss: 0.01 });
  * ```
  */
-export function verdictText(rows: SettingRow[], baseline: Figures, baselineP95: (number | null)[], criteria: Criteria): string {
+export function verdictText(
+  rows: SettingRow[],
+  baseline: Figures,
+  baselineP95: (number | null)[],
+  criteria: Criteria,
+): string {
   const pct = (x: number | null) => (x === null ? "n/a" : `${(x * 100).toFixed(1)}%`);
   const num = (x: number | null, digits: number) => (x === null ? "n/a" : x.toFixed(digits));
   const table = formatTable(
-    ["setting", "coherence_delta", "kv_cache_red", "peak_mem_red", "energy_red", "p95_latency_us", "accuracy"],
+    [
+      "setting",
+      "coherence_delta",
+      "kv_cache_red",
+      "peak_mem_red",
+      "energy_red",
+      "p95_latency_us",
+      "accuracy",
+    ],
     [
       ["baseline (softmax)", "0", "0.0%", "0.0%", "0.0%", num(baseline.p95_latency_us, 1), "1"],
-      ...rows.map((r) => [r.setting, num(r.coherence_delta, 4), pct(r.kv_cache_reduction), pct(r.peak_mem_reduction), pct(r.energy_reduction), num(r.p95_latency_us, 1), num(r.accuracy, 3)]),
+      ...rows.map((
+        r,
+      ) => [
+        r.setting,
+        num(r.coherence_delta, 4),
+        pct(r.kv_cache_reduction),
+        pct(r.peak_mem_reduction),
+        pct(r.energy_reduction),
+        num(r.p95_latency_us, 1),
+        num(r.accuracy, 3),
+      ]),
     ],
   );
   const verdicts = rows.map((r, i) => {
     const base = baselineP95[i];
     const latencyChange = r.p95_latency_us === null || base === null ? null : r.p95_latency_us / base - 1;
     const checks = [
-      check(`KV-cache reduction ≥ ${pct(criteria.kv_cache_reduction)}`, r.kv_cache_reduction, (x) => x >= criteria.kv_cache_reduction, pct),
-      check(`energy/sample drop ≥ ${pct(criteria.energy_reduction)}`, r.energy_reduction, (x) => x >= criteria.energy_reduction, pct),
-      check(`p95 latency within ±${pct(criteria.latency_tolerance)} of baseline`, latencyChange, (x) => Math.abs(x) <= criteria.latency_tolerance, (x) => `${x === null ? "n/a" : (x >= 0 ? "+" : "") + (x * 100).toFixed(1) + "%"}`),
-      check(`accuracy loss ≤ ${pct(criteria.accuracy_loss)}`, r.accuracy === null ? null : 1 - r.accuracy, (x) => x <= criteria.accuracy_loss, pct),
+      check(
+        `KV-cache reduction ≥ ${pct(criteria.kv_cache_reduction)}`,
+        r.kv_cache_reduction,
+        (x) => x >= criteria.kv_cache_reduction,
+        pct,
+      ),
+      check(
+        `energy/sample drop ≥ ${pct(criteria.energy_reduction)}`,
+        r.energy_reduction,
+        (x) => x >= criteria.energy_reduction,
+        pct,
+      ),
+      check(
+        `p95 latency within ±${pct(criteria.latency_tolerance)} of baseline`,
+        latencyChange,
+        (x) => Math.abs(x) <= criteria.latency_tolerance,
+        (x) => `${x === null ? "n/a" : (x >= 0 ? "+" : "") + (x * 100).toFixed(1) + "%"}`,
+      ),
+      check(
+        `accuracy loss ≤ ${pct(criteria.accuracy_loss)}`,
+        r.accuracy === null ? null : 1 - r.accuracy,
+        (x) => x <= criteria.accuracy_loss,
+        pct,
+      ),
     ];
     return `  ${r.setting}: ${checks.join("; ")}`;
   });
@@ -72,7 +115,12 @@ export function verdictText(rows: SettingRow[], baseline: Figures, baselineP95: 
   ].join("\n");
 }
 
-function check(label: string, value: number | null, ok: (x: number) => boolean, show: (x: number | null) => string): string {
+function check(
+  label: string,
+  value: number | null,
+  ok: (x: number) => boolean,
+  show: (x: number | null) => string,
+): string {
   if (value === null) return `${label}: n/a (not measured)`;
   return `${label}: ${ok(value) ? "PASS" : "FAIL"} (${show(value)})`;
 }

@@ -29,6 +29,8 @@ import { formatCaseList, formatSummary } from "./report.ts";
 export interface CliIo {
   stdout: (text: string) => void;
   stderr: ProgressSink;
+  /** Aborted on Ctrl-C: a run stops before its next case (see `RunOptions.signal`). */
+  signal?: AbortSignal;
 }
 
 const OPTIONS = {
@@ -59,7 +61,11 @@ export async function main(argv: string[], io: CliIo): Promise<number> {
       io.stderr.write(`error: ${error.message}\n`);
       return error.exitCode;
     }
-    io.stderr.write(`internal error (a bug in attnbench, please report it): ${error instanceof Error ? error.stack : describe(error)}\n`);
+    io.stderr.write(
+      `internal error (a bug in attnbench, please report it): ${
+        error instanceof Error ? error.stack : describe(error)
+      }\n`,
+    );
     return 1;
   }
 }
@@ -77,7 +83,9 @@ async function dispatch(argv: string[], io: CliIo): Promise<number> {
   const [first, ...rest] = positionals;
   const command = COMMANDS.includes(first) ? first : "run";
   const args = COMMANDS.includes(first) ? rest : positionals;
-  if (first === undefined) throw new SpecError("CLI_USAGE", "no spec given; expected: attnbench <spec.yaml> (see --help)");
+  if (first === undefined) {
+    throw new SpecError("CLI_USAGE", "no spec given; expected: attnbench <spec.yaml> (see --help)");
+  }
 
   if (command === "schema") {
     io.stdout(JSON.stringify(toJsonSchema(specSchema, { errorMode: "ignore" }), null, 2));
@@ -89,7 +97,10 @@ async function dispatch(argv: string[], io: CliIo): Promise<number> {
   }
   if (args.length !== 1) {
     const what = command === "verify" ? "results folder" : "spec file";
-    throw new SpecError("CLI_USAGE", `${command} takes one ${what}, got ${args.length === 0 ? "none" : args.join(" ")}; see --help`);
+    throw new SpecError(
+      "CLI_USAGE",
+      `${command} takes one ${what}, got ${args.length === 0 ? "none" : args.join(" ")}; see --help`,
+    );
   }
   if (command === "verify") return await verify(args[0], io);
   const plan = await planRun(await loadSpec(args[0]));
@@ -107,6 +118,7 @@ async function dispatch(argv: string[], io: CliIo): Promise<number> {
     filter: values.filter ?? [],
     strict: values.strict ?? false,
     progress: values.quiet ? undefined : io.stderr,
+    signal: io.signal,
   });
   io.stdout(formatSummary(result));
   for (const report of result.reports) io.stdout(report);
@@ -114,7 +126,9 @@ async function dispatch(argv: string[], io: CliIo): Promise<number> {
   const verified = witnessed ? await verify(result.outputDir, io) : 0;
   const failed = result.manifest.summary.failed;
   if (failed > 0) {
-    io.stderr.write(`error: ${failed} of ${result.manifest.summary.total} cases failed; their errors are in ${result.outputDir}/manifest.json\n`);
+    io.stderr.write(
+      `error: ${failed} of ${result.manifest.summary.total} cases failed; their errors are in ${result.outputDir}/manifest.json\n`,
+    );
     return 1;
   }
   return verified;

@@ -77,8 +77,8 @@ export async function formatPlugins(): Promise<string> {
 }
 
 /** What a profiler's `detect` says here with its default options. */
-// deno-lint-ignore no-explicit-any
 async function profilerAvailability(
+  // deno-lint-ignore no-explicit-any
   definition: ProfilerDefinition<any, any>,
   host: HostContext,
 ): Promise<Availability> {

@@ -29,7 +29,9 @@ export function formatCaseList(plan: RunPlan, filter: string[]): string {
     c.config_hash,
   ]);
   const table = formatTable(["#", "role", "kernel", "params", "config_hash"], rows);
-  const count = `${selected.length} case${selected.length === 1 ? "" : "s"}${filter.length ? ` (of ${plan.cases.length})` : ""}`;
+  const count = `${selected.length} case${selected.length === 1 ? "" : "s"}${
+    filter.length ? ` (of ${plan.cases.length})` : ""
+  }`;
   return [...plan.warnings.map((w) => `warning: ${w}`), table, count].join("\n");
 }
 

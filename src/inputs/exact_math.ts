@@ -25,7 +25,9 @@ const view = new DataView(new ArrayBuffer(8));
  * ```
  */
 export function exactLn(x: number): number {
-  if (!(x > 0) || !Number.isFinite(x)) throw new RangeError(`exactLn needs a positive finite number, got ${x}`);
+  if (!(x > 0) || !Number.isFinite(x)) {
+    throw new RangeError(`exactLn needs a positive finite number, got ${x}`);
+  }
   view.setFloat64(0, x);
   const hi = view.getUint32(0);
   let exponent = ((hi >>> 20) & 0x7ff) - 1023;

@@ -50,11 +50,14 @@ const options = v.strictObject({
 /** The audit generator of reference §1.8. */
 export const lcgGenerator: InputGenerator<v.InferOutput<typeof options>> = defineGenerator({
   name: "lcg",
-  description: "the original claim-audit LCG inputs (reference §1.8), bit for bit; audit_seed: seed = 0xC0FFEE00 ^ seq_len",
+  description:
+    "the original claim-audit LCG inputs (reference §1.8), bit for bit; audit_seed: seed = 0xC0FFEE00 ^ seq_len",
   options,
   generate(shape, seed, { audit_seed }) {
     if (shape.q_width !== shape.kv_width) {
-      throw new RangeError(`the lcg generator needs q_width == kv_width, got ${shape.q_width} and ${shape.kv_width}`);
+      throw new RangeError(
+        `the lcg generator needs q_width == kv_width, got ${shape.q_width} and ${shape.kv_width}`,
+      );
     }
     const inputs = allocateInputs(shape);
     const lcg = new AuditLcg(audit_seed ? 0xC0FFEE00n ^ BigInt(shape.seq_len) : BigInt(seed));

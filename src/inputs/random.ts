@@ -24,7 +24,9 @@ export class UniformStream {
   #s = new Uint32Array(4);
 
   constructor(seed: number) {
-    if (!Number.isSafeInteger(seed) || seed < 0) throw new RangeError(`seed must be a non-negative safe integer, got ${seed}`);
+    if (!Number.isSafeInteger(seed) || seed < 0) {
+      throw new RangeError(`seed must be a non-negative safe integer, got ${seed}`);
+    }
     let x = (seed >>> 0) ^ Math.imul(Math.floor(seed / 2 ** 32) >>> 0, 0x9e3779b9);
     for (let i = 0; i < 4; i++) {
       x = (x + 0x9e3779b9) | 0;

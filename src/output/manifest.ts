@@ -48,8 +48,11 @@ export interface EnvironmentRecord extends RuntimeInfo {
 export interface Manifest {
   schema_version: number;
   attnbench: { version: string };
-  /** `running` until the last case, then `complete`; `aborted` when the run stopped early. */
-  status: "running" | "complete" | "aborted";
+  /**
+   * `running` until the last case, then `complete`; `interrupted` when the user stopped it
+   * (Ctrl-C), `aborted` when an error stopped it early. Cases not reached stay `pending`.
+   */
+  status: "running" | "complete" | "interrupted" | "aborted";
   started_at: string;
   finished_at?: string;
   /** `dir`: absolute folder of the spec, against which its relative kernel and plugin paths resolve. */

@@ -40,7 +40,9 @@ export class ResultsDir {
    * every row; returns the path relative to the folder.
    */
   async writeTable(table: Table, configHash: string): Promise<string> {
-    if (!/^[a-z0-9_-]+$/i.test(table.name)) throw new RangeError(`table name "${table.name}" must be letters, digits, _ or -`);
+    if (!/^[a-z0-9_-]+$/i.test(table.name)) {
+      throw new RangeError(`table name "${table.name}" must be letters, digits, _ or -`);
+    }
     const relative = `${table.name}/${configHash}.csv`;
     const rows = table.rows.map((row) => [...row, configHash]);
     await writeFileAtomic(path.join(this.root, relative), toCsv([...table.columns, "config_hash"], rows));
@@ -56,7 +58,9 @@ export class ResultsDir {
   /** Writes a file at a relative path (`/` separators) inside the folder; refuses to leave it. */
   async writeFile(relative: string, data: string): Promise<void> {
     const target = path.resolve(this.root, relative);
-    if (!target.startsWith(this.root + path.sep)) throw new RangeError(`"${relative}" is outside the results folder ${this.root}`);
+    if (!target.startsWith(this.root + path.sep)) {
+      throw new RangeError(`"${relative}" is outside the results folder ${this.root}`);
+    }
     await writeFileAtomic(target, data);
   }
 

@@ -66,7 +66,9 @@ export function issueToError(
   const issue = deepestIssue(issues[0]);
   const relative = (issue.path ?? []).map((item) => item.key as string | number);
   const path: (string | number)[] = [...base, ...relative];
-  const more = issues.length > 1 ? ` (and ${issues.length - 1} more problem${issues.length > 2 ? "s" : ""})` : "";
+  const more = issues.length > 1
+    ? ` (and ${issues.length - 1} more problem${issues.length > 2 ? "s" : ""})`
+    : "";
   if (issue.type === "strict_object" && issue.expected === "never") {
     const field = String(path[path.length - 1]);
     const known = schema ? fieldsAt(schema, relative.slice(0, -1)).join(", ") : "";
@@ -78,7 +80,11 @@ export function issueToError(
   const expected = issue.message.startsWith("Invalid") ? (issue.expected ?? "a valid value") : issue.message;
   const found = missing ? "nothing (the field is missing)" : renderValue(issue.input);
   const label = formatPath(path) || "spec";
-  return new SpecError("SPEC_INVALID", `${label}: expected ${expected}, found ${found}${more}`, source.locate(path));
+  return new SpecError(
+    "SPEC_INVALID",
+    `${label}: expected ${expected}, found ${found}${more}`,
+    source.locate(path),
+  );
 }
 
 function deepestIssue(issue: v.BaseIssue<unknown>): v.BaseIssue<unknown> {

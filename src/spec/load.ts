@@ -44,8 +44,14 @@ export async function loadSpec(file: string): Promise<LoadedSpec> {
     text = await fs.readFile(file, "utf8");
   } catch (cause) {
     const code = (cause as NodeJS.ErrnoException).code;
-    const why = code === "ENOENT" ? "no such file" : code === "EISDIR" ? "it is a directory" : String(code ?? cause);
-    throw new SpecError("SPEC_READ", `cannot read spec: ${why}; expected a YAML spec file`, { file }, { cause });
+    const why = code === "ENOENT"
+      ? "no such file"
+      : code === "EISDIR"
+      ? "it is a directory"
+      : String(code ?? cause);
+    throw new SpecError("SPEC_READ", `cannot read spec: ${why}; expected a YAML spec file`, { file }, {
+      cause,
+    });
   }
   return parseSpec(file, text);
 }
@@ -62,8 +68,16 @@ export function parseSpec(file: string, text: string): LoadedSpec {
   const source = YamlSource.parse(file, text);
   const data = source.toJS();
   if (data === null || data === undefined || typeof data !== "object" || Array.isArray(data)) {
-    const found = data === null || data === undefined ? "an empty document" : Array.isArray(data) ? "a list" : JSON.stringify(data);
-    throw new SpecError("SPEC_INVALID", `expected a map with version, name, kernel and params, found ${found}`, source.locate([]));
+    const found = data === null || data === undefined
+      ? "an empty document"
+      : Array.isArray(data)
+      ? "a list"
+      : JSON.stringify(data);
+    throw new SpecError(
+      "SPEC_INVALID",
+      `expected a map with version, name, kernel and params, found ${found}`,
+      source.locate([]),
+    );
   }
   const result = v.safeParse(specSchema, data);
   if (!result.success) throw issueToError(result.issues, [], source, specSchema);

@@ -34,7 +34,11 @@ const nonNegative = (what: string) => v.pipe(v.number(what), v.minValue(0, what)
 const pluginEntry = v.union([
   v.pipe(v.string(), v.nonEmpty("a plugin name")),
   v.pipe(
-    v.record(v.string(), v.nullable(v.record(v.string(), v.unknown(), "a map of options")), "a plugin name or a one-key map"),
+    v.record(
+      v.string(),
+      v.nullable(v.record(v.string(), v.unknown(), "a map of options")),
+      "a plugin name or a one-key map",
+    ),
     v.check((entry) => Object.keys(entry).length === 1, "a one-key map { plugin: { options } }"),
   ),
 ], "a plugin name or a one-key map { plugin: { options } }");
@@ -48,9 +52,22 @@ const budget = v.pipe(
     /** Measured time mitata accumulates before stopping, in milliseconds. */
     min_time_ms: v.optional(nonNegative("a non-negative number of milliseconds"), 500),
     /** Wall-clock cap of one case's timed loop, in milliseconds. */
-    max_time_ms: v.optional(v.pipe(v.number("a positive number of milliseconds"), v.gtValue(0, "a positive number of milliseconds")), 10_000),
+    max_time_ms: v.optional(
+      v.pipe(
+        v.number("a positive number of milliseconds"),
+        v.gtValue(0, "a positive number of milliseconds"),
+      ),
+      10_000,
+    ),
     /** Untimed calls before measuring. */
-    warmup: v.optional(v.pipe(v.number("a non-negative integer"), v.integer("a non-negative integer"), v.minValue(0, "a non-negative integer")), 3),
+    warmup: v.optional(
+      v.pipe(
+        v.number("a non-negative integer"),
+        v.integer("a non-negative integer"),
+        v.minValue(0, "a non-negative integer"),
+      ),
+      3,
+    ),
   }, "a map with min_samples, max_samples, min_time_ms, max_time_ms, warmup"),
   v.check((b) => b.min_samples <= b.max_samples, "min_samples ≤ max_samples"),
 );
@@ -63,14 +80,30 @@ export const specSchema = v.strictObject({
     v.regex(/^[A-Za-z0-9][A-Za-z0-9._-]*$/, "a name of letters, digits, '.', '_' or '-'"),
   ),
   description: v.optional(v.string("a text"), ""),
-  seed: v.optional(v.pipe(v.number("a non-negative integer"), v.integer("a non-negative integer"), v.minValue(0, "a non-negative integer"), v.safeInteger("a non-negative integer")), 42),
+  seed: v.optional(
+    v.pipe(
+      v.number("a non-negative integer"),
+      v.integer("a non-negative integer"),
+      v.minValue(0, "a non-negative integer"),
+      v.safeInteger("a non-negative integer"),
+    ),
+    42,
+  ),
   kernel: v.union([
     v.pipe(v.string(), v.nonEmpty("a kernel name")),
-    v.pipe(v.array(v.pipe(v.string("a kernel name"), v.nonEmpty("a kernel name")), "a list of kernels"), v.minLength(1, "at least one kernel")),
+    v.pipe(
+      v.array(v.pipe(v.string("a kernel name"), v.nonEmpty("a kernel name")), "a list of kernels"),
+      v.minLength(1, "at least one kernel"),
+    ),
   ], "a kernel name, relative path or package, or a list of them"),
-  baseline: v.optional(v.pipe(v.string("a kernel name, relative path or package"), v.nonEmpty("a kernel name"))),
+  baseline: v.optional(
+    v.pipe(v.string("a kernel name, relative path or package"), v.nonEmpty("a kernel name")),
+  ),
   params: v.record(v.string(), paramValue, "a map of parameter → value or list of values"),
-  exclude: v.optional(v.array(v.record(v.string(), paramValue, "a map of parameter → value(s)"), "a list of maps"), []),
+  exclude: v.optional(
+    v.array(v.record(v.string(), paramValue, "a map of parameter → value(s)"), "a list of maps"),
+    [],
+  ),
   inputs: v.optional(
     v.strictObject({
       generator: v.optional(v.string("a generator name"), "normal"),

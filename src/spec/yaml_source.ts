@@ -10,8 +10,18 @@
  * ```
  * @module
  */
-import { type Document, isAlias, isMap, isScalar, isSeq, LineCounter, type Node, parseDocument, visit } from "yaml";
-import { SpecError, type SourceLocation } from "../errors.ts";
+import {
+  type Document,
+  isAlias,
+  isMap,
+  isScalar,
+  isSeq,
+  LineCounter,
+  type Node,
+  parseDocument,
+  visit,
+} from "yaml";
+import { type SourceLocation, SpecError } from "../errors.ts";
 
 /** Aliases a spec may expand; a "billion laughs" document hits this long before it hurts. */
 export const MAX_ALIAS_COUNT = 100;
@@ -74,7 +84,9 @@ export class YamlSource {
       if (!(cause instanceof ReferenceError)) throw cause;
       throw new SpecError(
         "SPEC_ALIAS_BOMB",
-        `YAML aliases expand too far (${cause.message.split("\n")[0]}); expected at most ${MAX_ALIAS_COUNT} alias expansions`,
+        `YAML aliases expand too far (${
+          cause.message.split("\n")[0]
+        }); expected at most ${MAX_ALIAS_COUNT} alias expansions`,
         this.#firstAlias(),
         { cause },
       );

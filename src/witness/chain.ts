@@ -12,7 +12,7 @@
  * @module
  */
 import { configHash, sha256Hex } from "../hash.ts";
-import { chainLine, type ChainFields, GENESIS, type MaskEncoding, type WitnessEntry } from "./entry.ts";
+import { type ChainFields, chainLine, GENESIS, type MaskEncoding, type WitnessEntry } from "./entry.ts";
 
 /** Format name written into every bundle. */
 export const BUNDLE_FORMAT = "attnbench-witness/1";

@@ -61,7 +61,9 @@ export const GENESIS: string = "0".repeat(64);
  */
 export function witnessLog(entry: WitnessEntry, encoding: MaskEncoding = "bools"): string {
   return `{"q_hash":${JSON.stringify(entry.q_hash)},"k_hash":${JSON.stringify(entry.k_hash)},` +
-    `"keep_mask":${"json" in entry.keep_mask ? entry.keep_mask.json : encodeMask(entry.keep_mask, encoding)},"cut_cost":${formatF32Json(entry.cut_cost)},` +
+    `"keep_mask":${
+      "json" in entry.keep_mask ? entry.keep_mask.json : encodeMask(entry.keep_mask, encoding)
+    },"cut_cost":${formatF32Json(entry.cut_cost)},` +
     `"lambda":${formatF32Json(entry.lambda)},"tau":${integer(entry.tau)},"eps":${formatF32Json(entry.eps)},` +
     `"timestamp":${integer(entry.timestamp)}}`;
 }

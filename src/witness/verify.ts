@@ -51,9 +51,13 @@ export async function verifyResults(dir: string): Promise<VerifyResult> {
   const fail = (message: string): VerifyResult => ({ ok: false, chains, lines: 0, message });
 
   const root = await bundleRoot(bundle);
-  if (root !== bundle.root) return fail(`witness/bundle.json: root hash ${bundle.root} does not match its content (${root})`);
+  if (root !== bundle.root) {
+    return fail(`witness/bundle.json: root hash ${bundle.root} does not match its content (${root})`);
+  }
   if (bundle.spec_sha256 !== manifest.spec.sha256) {
-    return fail(`witness/bundle.json binds spec ${bundle.spec_sha256}, but manifest.json describes spec ${manifest.spec.sha256}`);
+    return fail(
+      `witness/bundle.json binds spec ${bundle.spec_sha256}, but manifest.json describes spec ${manifest.spec.sha256}`,
+    );
   }
   const plan = await planFromManifest(manifest);
   const byHash = new Map(plan.cases.map((c) => [c.config_hash, c]));
@@ -61,7 +65,9 @@ export async function verifyResults(dir: string): Promise<VerifyResult> {
   let total = 0;
   for (const [name, chain] of Object.entries(bundle.chains)) {
     const text = await readText(dir, chain.file);
-    if (!text.endsWith("\n") && text !== "") return fail(`${chain.file}: the last line is incomplete (no newline)`);
+    if (!text.endsWith("\n") && text !== "") {
+      return fail(`${chain.file}: the last line is incomplete (no newline)`);
+    }
     const own = text.split("\n").slice(0, -1);
     let prev = GENESIS;
     for (const [i, line] of own.entries()) {
@@ -73,7 +79,11 @@ export async function verifyResults(dir: string): Promise<VerifyResult> {
         return fail(`${at}: not JSON`);
       }
       if (json.prev_hash !== prev) {
-        return fail(`${at}: prev_hash ${String(json.prev_hash).slice(0, 12)}… is not the hash of line ${i} (${prev.slice(0, 12)}…): a line before it was changed, dropped or moved`);
+        return fail(
+          `${at}: prev_hash ${String(json.prev_hash).slice(0, 12)}… is not the hash of line ${i} (${
+            prev.slice(0, 12)
+          }…): a line before it was changed, dropped or moved`,
+        );
       }
       const hash = String(json.config_hash);
       const c = byHash.get(hash);
@@ -81,15 +91,30 @@ export async function verifyResults(dir: string): Promise<VerifyResult> {
       const replay = replays.get(hash) ?? new CaseReplay(plan, c);
       replays.set(hash, replay);
       const rebuilt = await replay.next(json);
-      if (typeof rebuilt === "string" && rebuilt !== line) return fail(`${at}: ${divergence(json, JSON.parse(rebuilt), manifest.environment.runtime)}`);
+      if (typeof rebuilt === "string" && rebuilt !== line) {
+        return fail(`${at}: ${divergence(json, JSON.parse(rebuilt), manifest.environment.runtime)}`);
+      }
       if (typeof rebuilt !== "string") return fail(`${at}: ${rebuilt.problem}`);
       prev = await sha256Hex(line);
       total++;
     }
-    if (own.length !== chain.lines) return fail(`${chain.file}: ${own.length} lines, the bundle records ${chain.lines} (lines were dropped or added at the end)`);
-    if (prev !== chain.head) return fail(`${chain.file}: head ${prev} is not the bundle's ${chain.head} for ${name}`);
+    if (own.length !== chain.lines) {
+      return fail(
+        `${chain.file}: ${own.length} lines, the bundle records ${chain.lines} (lines were dropped or added at the end)`,
+      );
+    }
+    if (prev !== chain.head) {
+      return fail(`${chain.file}: head ${prev} is not the bundle's ${chain.head} for ${name}`);
+    }
   }
-  return { ok: true, chains, lines: total, message: `verified ${total} lines in ${chains} chains: links, bundle root ${bundle.root.slice(0, 12)}… and a re-run of every sample match` };
+  return {
+    ok: true,
+    chains,
+    lines: total,
+    message: `verified ${total} lines in ${chains} chains: links, bundle root ${
+      bundle.root.slice(0, 12)
+    }… and a re-run of every sample match`,
+  };
 }
 
 /** Re-runs one case's samples in order on a fresh instance, as the runner did. */
@@ -107,13 +132,20 @@ class CaseReplay {
   /** The line the next sample should have produced, given the recorded line's timestamp and link. */
   async next(recorded: Record<string, unknown>): Promise<string | { problem: string }> {
     const i = this.#index++;
-    if (recorded.sample_id !== i) return { problem: `sample_id ${recorded.sample_id}, expected ${i} for case ${this.#case.config_hash.slice(0, 12)}… (lines out of order)` };
+    if (recorded.sample_id !== i) {
+      return {
+        problem: `sample_id ${recorded.sample_id}, expected ${i} for case ${
+          this.#case.config_hash.slice(0, 12)
+        }… (lines out of order)`,
+      };
+    }
     const { generator, generatorOptions, loaded } = this.#plan;
     const c = this.#case;
     const seed = loaded.spec.seed + i;
     const inputs = generator.generate(c.shape, seed, generatorOptions);
-    if (!this.#instance || !this.#instance.load) this.#instance = c.kernel.definition.prepare(c.params, inputs);
-    else this.#instance.load(inputs);
+    if (!this.#instance || !this.#instance.load) {
+      this.#instance = c.kernel.definition.prepare(c.params, inputs);
+    } else this.#instance.load(inputs);
     const instance = this.#instance;
     instance.run();
     const stats = instance.stats?.() ?? {};
@@ -130,15 +162,27 @@ class CaseReplay {
         eps: Number(c.params.eps),
         timestamp: Number(recorded.timestamp),
       },
-      { output_hash: await hashTensor(instance.output), config_hash: c.config_hash, seed, sample_id: i, seq_len: c.shape.seq_len, prev_hash: String(recorded.prev_hash) },
+      {
+        output_hash: await hashTensor(instance.output),
+        config_hash: c.config_hash,
+        seed,
+        sample_id: i,
+        seq_len: c.shape.seq_len,
+        prev_hash: String(recorded.prev_hash),
+      },
       encoding,
     );
   }
 }
 
-function divergence(recorded: Record<string, unknown>, rebuilt: Record<string, unknown>, recordedOn: string): string {
-  const field = Object.keys(rebuilt).find((k) => JSON.stringify(rebuilt[k]) !== JSON.stringify(recorded[k])) ??
-    Object.keys(recorded).find((k) => !(k in rebuilt)) ?? "formatting";
+function divergence(
+  recorded: Record<string, unknown>,
+  rebuilt: Record<string, unknown>,
+  recordedOn: string,
+): string {
+  const field =
+    Object.keys(rebuilt).find((k) => JSON.stringify(rebuilt[k]) !== JSON.stringify(recorded[k])) ??
+      Object.keys(recorded).find((k) => !(k in rebuilt)) ?? "formatting";
   const show = (x: unknown) => {
     const text = JSON.stringify(x) ?? "nothing";
     return text.length > 40 ? `${text.slice(0, 37)}...` : text;
@@ -146,7 +190,9 @@ function divergence(recorded: Record<string, unknown>, rebuilt: Record<string, u
   const note = field === "output_hash" && recordedOn !== runtimeName()
     ? ` (recorded on ${recordedOn}, re-run on ${runtimeName()}: exp() may round differently between engines; verify with ${recordedOn})`
     : "";
-  return `${field} differs from a re-run: recorded ${show(recorded[field])}, re-run gives ${show(rebuilt[field])}${note}`;
+  return `${field} differs from a re-run: recorded ${show(recorded[field])}, re-run gives ${
+    show(rebuilt[field])
+  }${note}`;
 }
 
 async function planFromManifest(manifest: Manifest): Promise<RunPlan> {
@@ -154,7 +200,9 @@ async function planFromManifest(manifest: Manifest): Promise<RunPlan> {
   try {
     return await planRun(parseSpec(file, stringify(manifest.spec.resolved)));
   } catch (cause) {
-    throw new AttnbenchError("VERIFY_SPEC", `cannot rebuild the run from manifest.json: ${describe(cause)}`, { cause });
+    throw new AttnbenchError("VERIFY_SPEC", `cannot rebuild the run from manifest.json: ${describe(cause)}`, {
+      cause,
+    });
   }
 }
 
@@ -163,7 +211,14 @@ async function readText(dir: string, relative: string): Promise<string> {
     return await fs.readFile(path.join(dir, relative), "utf8");
   } catch (cause) {
     const code = (cause as { code?: string }).code;
-    throw new SpecError("VERIFY_INPUT", `cannot read ${path.join(dir, relative)}: ${code === "ENOENT" ? "no such file" : describe(cause)}; expected a results folder written by a run with the mincut-study plugin`, undefined, { cause });
+    throw new SpecError(
+      "VERIFY_INPUT",
+      `cannot read ${path.join(dir, relative)}: ${
+        code === "ENOENT" ? "no such file" : describe(cause)
+      }; expected a results folder written by a run with the mincut-study plugin`,
+      undefined,
+      { cause },
+    );
   }
 }
 
@@ -172,6 +227,11 @@ async function readJson<T>(dir: string, relative: string): Promise<T> {
   try {
     return JSON.parse(text) as T;
   } catch (cause) {
-    throw new SpecError("VERIFY_INPUT", `${path.join(dir, relative)} is not valid JSON: ${describe(cause)}`, undefined, { cause });
+    throw new SpecError(
+      "VERIFY_INPUT",
+      `${path.join(dir, relative)} is not valid JSON: ${describe(cause)}`,
+      undefined,
+      { cause },
+    );
   }
 }

@@ -86,7 +86,9 @@ function checks(actual: unknown): Record<keyof Matchers, (...args: never[]) => [
   return {
     toBe: (e: unknown) => [Object.is(actual, e), `expected ${show(actual)} to be ${show(e)}`],
     toEqual: (e: unknown) => [deepEqual(actual, e), `expected ${show(actual)} to equal ${show(e)}`],
-    toStrictEqual: (e: unknown) => [deepEqual(actual, e), `expected ${show(actual)} to strictly equal ${show(e)}`],
+    toStrictEqual: (
+      e: unknown,
+    ) => [deepEqual(actual, e), `expected ${show(actual)} to strictly equal ${show(e)}`],
     toBeCloseTo: (e: number, digits = 2) => [
       Math.abs((actual as number) - e) < 10 ** -digits / 2,
       `expected ${actual} to be close to ${e} (${digits} digits)`,
@@ -109,13 +111,20 @@ function checks(actual: unknown): Record<keyof Matchers, (...args: never[]) => [
       typeof p === "string" ? String(actual).includes(p) : p.test(String(actual)),
       `expected ${show(actual)} to match ${p}`,
     ],
-    toHaveLength: (n: number) => [(actual as { length: number }).length === n, `expected length ${n}, got ${(actual as { length: number })?.length}`],
+    toHaveLength: (
+      n: number,
+    ) => [
+      (actual as { length: number }).length === n,
+      `expected length ${n}, got ${(actual as { length: number })?.length}`,
+    ],
     toHaveProperty: (key: string, ...value: unknown[]) => {
       const has = actual !== null && actual !== undefined && key in Object(actual);
       const ok = has && (value.length === 0 || deepEqual((actual as Record<string, unknown>)[key], value[0]));
       return [ok, `expected ${show(actual)} to have property ${key}`];
     },
-    toBeInstanceOf: (cls: abstract new (...args: never[]) => unknown) => [actual instanceof cls, `expected instance of ${cls.name}`],
+    toBeInstanceOf: (
+      cls: abstract new (...args: never[]) => unknown,
+    ) => [actual instanceof cls, `expected instance of ${cls.name}`],
     toThrow: (e?: RegExp | string) => {
       let thrown: unknown;
       let didThrow = false;

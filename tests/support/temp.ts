@@ -14,7 +14,11 @@ import os from "node:os";
 import path from "node:path";
 
 /** Repository root. */
-export const ROOT: string = path.resolve(import.meta.dirname ?? path.dirname(new URL(import.meta.url).pathname), "..", "..");
+export const ROOT: string = path.resolve(
+  import.meta.dirname ?? path.dirname(new URL(import.meta.url).pathname),
+  "..",
+  "..",
+);
 
 /**
  * A fresh empty folder under the OS temp dir.
