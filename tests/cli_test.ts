@@ -89,7 +89,10 @@ describe("cli", () => {
     const out = path.join(dir, "out");
     const spec = writeSpec(
       dir,
-      smallSpec("", "params:\n  seq_len: [8, 16, 32, 64]\n  d: 4\n").replace("max_time_ms: 200", "max_time_ms: 400")
+      smallSpec("", "params:\n  seq_len: [8, 16, 32, 64]\n  d: 4\n").replace(
+        "max_time_ms: 200",
+        "max_time_ms: 400",
+      )
         .replace("min_time_ms: 1", "min_time_ms: 300"),
     );
     const child = spawn(process.execPath, [...runtimeArgs, path.join(ROOT, "cli.ts"), spec, "--out", out], {
@@ -107,7 +110,9 @@ describe("cli", () => {
     const code = await new Promise<number | null>((resolve) => child.on("close", resolve));
     expect(code).toBe(130);
     expect(stderr).toContain("interrupt: stopping after the current case (Ctrl-C again to quit at once)");
-    const finished = Number(/error: interrupted after ([12]) of 4 cases; the finished ones are in /.exec(stderr)?.[1]);
+    const finished = Number(
+      /error: interrupted after ([12]) of 4 cases; the finished ones are in /.exec(stderr)?.[1],
+    );
     expect(stderr).not.toContain("    at ");
     const manifest = JSON.parse(fs.readFileSync(path.join(out, "manifest.json"), "utf8"));
     expect(manifest.status).toBe("interrupted");

@@ -86,7 +86,10 @@ describe("a run writes results.csv, per-case CSVs and a manifest", () => {
   test("an aborted signal stops the run before its next case: finished cases written, manifest interrupted", async () => {
     const dir = tempDir();
     const outputDir = path.join(dir, "out");
-    const file = specIn(dir, smallSpec("plugins:\n  - latency\n", "params:\n  seq_len: [4, 8, 16]\n  d: 4\n"));
+    const file = specIn(
+      dir,
+      smallSpec("plugins:\n  - latency\n", "params:\n  seq_len: [4, 8, 16]\n  d: 4\n"),
+    );
     const interrupt = new AbortController();
     // Ctrl-C arrives while the first case runs: its progress line ends with "ok median ...".
     const progress = { write: (text: string) => text.includes(" ok ") && interrupt.abort() };
