@@ -14,6 +14,7 @@ import path from "node:path";
 import process from "node:process";
 import { measure } from "mitata";
 import { inputGenerators, nearestRank, parseSpec, planRun, runPlan, runtimeInfo } from "../mod.ts";
+import { collectGarbage } from "../src/runtime.ts";
 import trivial from "./trivial_kernel.ts";
 
 const rounds = Number(process.argv[2] ?? 5);
@@ -50,6 +51,7 @@ async function bare(size: number): Promise<{ median_ns: number; wall_ms: number 
   const instance = trivial.prepare(p, inputs);
   for (let i = 0; i < budget.warmup; i++) instance.run();
   const stats = await measure(() => instance.run(), {
+    gc: collectGarbage() ?? false, // the runner collects before a case on every runtime, so bare does too
     min_samples: budget.min_samples,
     max_samples: budget.max_samples,
     min_cpu_time: budget.min_time_ms * 1e6,

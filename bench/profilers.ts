@@ -21,8 +21,8 @@ import { nearestRank, parseSpec, planRun, runPlan, runtimeInfo } from "../mod.ts
 
 const rounds = Number(process.argv[2] ?? 5);
 const kernels = [
-  { label: "softmax seq_len=32 d=64 (≈100 µs)", params: "{ seq_len: 32, d: 64 }" },
-  { label: "softmax seq_len=320 d=64 (≈10 ms)", params: "{ seq_len: 320, d: 64 }" },
+  { label: "softmax seq_len=45 d=64 (≈100 µs)", params: "{ seq_len: 45, d: 64 }" },
+  { label: "softmax seq_len=448 d=64 (≈10 ms)", params: "{ seq_len: 448, d: 64 }" },
 ];
 const budget = { min_samples: 12, max_samples: 100000, min_time_ms: 300, max_time_ms: 3000, warmup: 3 };
 const configs = {

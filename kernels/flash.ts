@@ -36,7 +36,7 @@ import {
   accumulateValuesQuad,
   expScores,
   loadScaledRow,
-  maxOf,
+  raiseMax,
   scaleRow,
   scoreKeys,
   scoreKeysQuad,
@@ -96,7 +96,7 @@ function blockSize(p: FlashParams): number {
 /** Element counts of the f64 scratch buffers; `memory()` and `prepare()` both size from here. */
 function scratchLengths(
   p: FlashParams,
-): Record<"query" | "keys" | "values" | "acc" | "scores" | "rowMax" | "rowSum", number> {
+): Record<"query" | "keys" | "values" | "acc" | "scores" | "rowStats", number> {
   const t = blockSize(p);
   return {
     query: t * p.d,
@@ -104,8 +104,7 @@ function scratchLengths(
     values: t * p.d,
     acc: t * p.d,
     scores: QUAD * t,
-    rowMax: t,
-    rowSum: t,
+    rowStats: 2 * t,
   };
 }
 
@@ -128,8 +127,8 @@ class FlashInstance implements KernelInstance {
   readonly #acc: Float64Array;
   /** Scores, then weights, of one to four query rows against one key tile. */
   readonly #scores: Float64Array;
-  readonly #rowMax: Float64Array;
-  readonly #rowSum: Float64Array;
+  /** Running `[max, sum]` of each block row (see `expScores`). */
+  readonly #rowStats: Float64Array;
 
   constructor(p: FlashParams, inputs: AttentionInputs) {
     const lengths = scratchLengths(p);
@@ -147,8 +146,7 @@ class FlashInstance implements KernelInstance {
     this.#values = new TileCopy(inputs.v, p.seq_len, p.d, this.#tile);
     this.#acc = new Float64Array(lengths.acc);
     this.#scores = new Float64Array(lengths.scores);
-    this.#rowMax = new Float64Array(lengths.rowMax);
-    this.#rowSum = new Float64Array(lengths.rowSum);
+    this.#rowStats = new Float64Array(lengths.rowStats);
   }
 
   /** Bound, so the runner may call it detached from the instance. */
@@ -161,8 +159,11 @@ class FlashInstance implements KernelInstance {
   #block(i0: number, rows: number): void {
     const d = this.#d, tile = this.#tile, causal = this.#causal;
     for (let r = 0; r < rows; r++) loadScaledRow(this.#q, (i0 + r) * d, d, this.#scale, this.#query, r * d);
-    this.#rowMax.fill(-Infinity);
-    this.#rowSum.fill(0);
+    const stats = this.#rowStats;
+    for (let r = 0; r < rows; r++) {
+      stats[2 * r] = -Infinity;
+      stats[2 * r + 1] = 0;
+    }
     this.#acc.fill(0);
     const keyEnd = causal ? i0 + rows : this.#n;
     for (let j0 = 0; j0 < keyEnd; j0 += tile) {
@@ -185,7 +186,7 @@ class FlashInstance implements KernelInstance {
       }
     }
     for (let r = 0; r < rows; r++) {
-      storeRow(this.#acc, r * d, d, 1 / this.#rowSum[r], this.output, (i0 + r) * d);
+      storeRow(this.#acc, r * d, d, 1 / stats[2 * r + 1], this.output, (i0 + r) * d);
     }
   }
 
@@ -214,12 +215,11 @@ class FlashInstance implements KernelInstance {
    * accumulator by `exp(old max − new max)` and adds the weights to the sum.
    */
   #rescale(r: number, at: number, count: number): void {
-    const scores = this.#scores, oldMax = this.#rowMax[r];
-    const tileMax = maxOf(scores, at, at + count);
-    const max = tileMax > oldMax ? tileMax : oldMax;
-    const correction = Math.exp(oldMax - max);
-    this.#rowSum[r] = this.#rowSum[r] * correction + expScores(scores, at, at + count, max);
+    const scores = this.#scores, stats = this.#rowStats, slot = 2 * r, oldMax = stats[slot];
+    raiseMax(scores, at, at + count, stats, slot);
+    const correction = Math.exp(oldMax - stats[slot]);
+    stats[slot + 1] *= correction;
+    expScores(scores, at, at + count, stats, slot);
     if (correction !== 1) scaleRow(this.#acc, r * this.#d, this.#d, correction);
-    this.#rowMax[r] = max;
   }
 }

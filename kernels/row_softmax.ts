@@ -63,13 +63,13 @@ export function loadScaledRow(
 
 /**
  * Writes the dot products of the query row `query[qOff..qOff+d)` with keys `[from, to)` into
- * `scores` starting at `at`, and returns the largest of them (`-Infinity` for an empty range).
+ * `scores` starting at `at`. Take the maximum with {@link raiseMax}.
  *
  * @example
  * ```ts
  * const scores = new Float64Array(2);
  * const k = new Float32Array([1, 0, 0, 1]);
- * scoreKeys(new Float64Array([3, 5]), 0, k, 0, 2, 2, 0, 2, scores, 0); // 5, scores = [3, 5]
+ * scoreKeys(new Float64Array([3, 5]), 0, k, 0, 2, 2, 0, 2, scores, 0); // scores = [3, 5]
  * ```
  */
 export function scoreKeys(
@@ -83,8 +83,7 @@ export function scoreKeys(
   to: number,
   scores: Float64Array,
   at: number,
-): number {
-  let max = -Infinity;
+): void {
   let out = at;
   let row = (kvOff + from * stride) | 0;
   let j = from;
@@ -104,10 +103,6 @@ export function scoreKeys(
     scores[out + 1] = s1;
     scores[out + 2] = s2;
     scores[out + 3] = s3;
-    const pair01 = s0 > s1 ? s0 : s1;
-    const pair23 = s2 > s3 ? s2 : s3;
-    const quad = pair01 > pair23 ? pair01 : pair23;
-    if (quad > max) max = quad;
     out = (out + 4) | 0;
     row = (row3 + stride) | 0;
   }
@@ -115,11 +110,9 @@ export function scoreKeys(
     let s = 0;
     for (let h = 0; h < d; h++) s += query[(qOff + h) | 0] * k[(row + h) | 0];
     scores[out] = s;
-    if (s > max) max = s;
     out = (out + 1) | 0;
     row = (row + stride) | 0;
   }
-  return max;
 }
 
 /**
@@ -128,7 +121,7 @@ export function scoreKeys(
  * {@link TileCopy}). It runs over the head dimension four components at a time: those sixteen query
  * values stay in registers while each key's four matching values are loaded once for all four rows,
  * and the four partial dot products are added to their scores in place. Row `t`'s scores go to
- * `scores[at + t·count .. at + (t+1)·count)`. Take maxima with {@link maxOf}.
+ * `scores[at + t·count .. at + (t+1)·count)`. Take maxima with {@link raiseMax}.
  *
  * @example
  * ```ts
@@ -186,22 +179,32 @@ export function scoreKeysQuad(
 }
 
 /**
- * Largest of `scores[from..to)` (`-Infinity` for an empty range).
+ * Raises `stats[slot]` to the largest of `scores[from..to)` where that is larger. The result goes
+ * to a typed-array slot, not a return value: V8 boxes a double returned from a call it did not
+ * inline, which would allocate on every row.
  *
  * @example
  * ```ts
- * maxOf(new Float64Array([1, 7, 3]), 0, 3); // 7
+ * const stats = new Float64Array([-Infinity, 0]);
+ * raiseMax(new Float64Array([1, 7, 3]), 0, 3, stats, 0); // stats[0] = 7
  * ```
  */
-export function maxOf(scores: Float64Array, from: number, to: number): number {
-  let max = -Infinity;
+export function raiseMax(
+  scores: Float64Array,
+  from: number,
+  to: number,
+  stats: Float64Array,
+  slot: number,
+): void {
+  let max = stats[slot];
   for (let j = from; j < to; j++) if (scores[j] > max) max = scores[j];
-  return max;
+  stats[slot] = max;
 }
 
 /**
- * Replaces `scores[from..to)` by `exp(score − max)` and returns their sum. `max` is meant to be at
- * least every score, so the exponent is at most 0; there the exponential is computed inline, as
+ * Row statistics `[max, sum]` at `stats[slot]`, `stats[slot + 1]`: replaces `scores[from..to)` by
+ * `exp(score − max)` and adds their sum to `stats[slot + 1]`. `max` is meant to be at least every
+ * score, so the exponent is at most 0; there the exponential is computed inline, as
  * `2^m · 2^(j/32) · e^r` with `x = (32m + j) · ln2/32 + r`, |r| ≤ ln2/64, the powers of two from
  * tables and `e^r` from its degree-5 Taylor polynomial (relative error below 1e-14, against the
  * several nanoseconds of a `Math.exp` call). Other exponents (positive, NaN) go to `Math.exp`.
@@ -209,11 +212,18 @@ export function maxOf(scores: Float64Array, from: number, to: number): number {
  * @example
  * ```ts
  * const scores = new Float64Array([0, Math.log(3)]);
- * expScores(scores, 0, 2, Math.log(3)); // 4/3, scores = [1/3, 1]
+ * const stats = new Float64Array([Math.log(3), 0]);
+ * expScores(scores, 0, 2, stats, 0); // stats[1] = 4/3, scores = [1/3, 1]
  * ```
  */
-export function expScores(scores: Float64Array, from: number, to: number, max: number): number {
-  const whole = EXP2_WHOLE, steps = EXP2_STEPS;
+export function expScores(
+  scores: Float64Array,
+  from: number,
+  to: number,
+  stats: Float64Array,
+  slot: number,
+): void {
+  const whole = EXP2_WHOLE, steps = EXP2_STEPS, max = stats[slot];
   let sum = 0;
   for (let j = from; j < to; j++) {
     const x = scores[j] - max;
@@ -228,7 +238,7 @@ export function expScores(scores: Float64Array, from: number, to: number, max: n
     scores[j] = e;
     sum += e;
   }
-  return sum;
+  stats[slot + 1] += sum;
 }
 
 /**
@@ -444,7 +454,8 @@ export class TileCopy {
 /**
  * One query row at a time against a prefix of keys `[0, prefixEnd)` plus a band `[from, to)`,
  * with exact (two-pass) softmax. Holds the scratch for it: the scaled query and the accumulator
- * (`d` values each) and one score per key (`maxKeys`), all f64, allocated once.
+ * (`d` values each), one score per key (`maxKeys`) and the row's `[max, sum]`, all f64, allocated
+ * once.
  *
  * @example
  * ```ts
@@ -465,17 +476,19 @@ export class RowAttention {
   readonly #query: Float64Array;
   readonly #scores: Float64Array;
   readonly #acc: Float64Array;
+  /** The row's `[max, sum]` (see {@link expScores}). */
+  readonly #stats: Float64Array;
 
   /**
    * Scratch bytes one instance allocates for head dimension `d` and at most `maxKeys` keys a row.
    *
    * @example
    * ```ts
-   * RowAttention.scratchBytes(512, 64); // (512 + 2·64) · 8 = 5120
+   * RowAttention.scratchBytes(512, 64); // (512 + 2·64 + 2) · 8 = 5136
    * ```
    */
   static scratchBytes(maxKeys: number, d: number): number {
-    return (maxKeys + 2 * d) * F64_BYTES;
+    return (maxKeys + 2 * d + 2) * F64_BYTES;
   }
 
   /** Binds the inputs and the output, and allocates the scratch. */
@@ -490,6 +503,7 @@ export class RowAttention {
     this.#query = new Float64Array(d);
     this.#scores = new Float64Array(maxKeys);
     this.#acc = new Float64Array(d);
+    this.#stats = new Float64Array(2);
   }
 
   /**
@@ -499,15 +513,18 @@ export class RowAttention {
    */
   attend(qOff: number, kvOff: number, prefixEnd: number, from: number, to: number): void {
     const d = this.#d, k = this.#k, v = this.#v, stride = this.#stride;
-    const query = this.#query, scores = this.#scores, acc = this.#acc;
+    const query = this.#query, scores = this.#scores, acc = this.#acc, stats = this.#stats;
+    const keys = prefixEnd + to - from;
     loadScaledRow(this.#q, qOff, d, this.#scale, query, 0);
-    const prefixMax = scoreKeys(query, 0, k, kvOff, stride, d, 0, prefixEnd, scores, 0);
-    const bandMax = scoreKeys(query, 0, k, kvOff, stride, d, from, to, scores, prefixEnd);
-    const max = prefixMax > bandMax ? prefixMax : bandMax;
-    const sum = expScores(scores, 0, prefixEnd + to - from, max);
+    scoreKeys(query, 0, k, kvOff, stride, d, 0, prefixEnd, scores, 0);
+    scoreKeys(query, 0, k, kvOff, stride, d, from, to, scores, prefixEnd);
+    stats[0] = -Infinity;
+    stats[1] = 0;
+    raiseMax(scores, 0, keys, stats, 0);
+    expScores(scores, 0, keys, stats, 0);
     acc.fill(0);
     accumulateValues(v, kvOff, stride, d, 0, prefixEnd, scores, 0, acc, 0);
     accumulateValues(v, kvOff, stride, d, from, to, scores, prefixEnd, acc, 0);
-    storeRow(acc, 0, d, 1 / sum, this.#output, qOff);
+    storeRow(acc, 0, d, 1 / stats[1], this.#output, qOff);
   }
 }

@@ -30,7 +30,7 @@ Options:
                      repeat --filter to run the union
   --dry-run          list the cases, their config hashes and the count; run nothing
   --strict           fail when a plugin is unavailable instead of skipping it
-  --quiet            no progress on stderr
+  -q, --quiet        no progress on stderr
   -h, --help         this text
   -V, --version      print the version
 
@@ -43,6 +43,7 @@ Examples:
   deno run -A cli.ts verify results/mincut
 
 Exit codes: 0 all cases measured; 1 a case or plugin failed; 2 a mistake in the spec or the
-command line (the message names the file, field and line:column).
+command line (the message names the file, field and line:column); 130 stopped by Ctrl-C after
+the current case (finished cases stay written; a second Ctrl-C quits at once).
 Docs: docs/spec.md (spec reference), docs/outputs.md (files written), docs/errors.md (codes).
 `;

@@ -38,7 +38,7 @@ const OPTIONS = {
   filter: { type: "string", multiple: true },
   "dry-run": { type: "boolean" },
   strict: { type: "boolean" },
-  quiet: { type: "boolean" },
+  quiet: { type: "boolean", short: "q" },
   help: { type: "boolean", short: "h" },
   version: { type: "boolean", short: "V" },
 } as const;
