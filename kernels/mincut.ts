@@ -16,9 +16,9 @@
  * `tau` = 1 behave identically (every change applies at once). A timed loop over fixed inputs
  * produces the same raw mask every call, so there the tracker never changes the result.
  *
- * `backend: wasm` computes the logits with WebAssembly SIMD, bit-identical to the JS path (each
- * lane keeps one key's reference order of f32 accumulation); the gate, softmax and weights × V
- * stay in JS.
+ * `backend: wasm` computes the logits and weights × V with WebAssembly SIMD, bit-identical to the
+ * JS path (each lane keeps one key's, or one output value's, reference order of f32
+ * accumulation); the gate, hysteresis and masked softmax stay in JS.
  *
  * `load()` swaps in the next sample's Q, K, V (same shape) and keeps the hysteresis state, so τ
  * acts across the evaluation samples of a case.
@@ -48,7 +48,7 @@ import * as v from "valibot";
 import type { AttentionInputs, KernelDefinition, KernelInstance } from "../src/contracts.ts";
 import { attentionScale, dim } from "./params.ts";
 import { backendParam } from "./wasm/attention.ts";
-import { WasmLogits } from "./mincut/wasm_logits.ts";
+import { WasmMincut } from "./mincut/wasm_mincut.ts";
 import { countKept, CUT_VARIANTS, gateBytes, MinCutGate } from "./mincut/gate.ts";
 import { hysteresisBytes, HysteresisTracker } from "./mincut/hysteresis.ts";
 import { checkLength, computeLogits } from "./mincut/logits.ts";
@@ -103,16 +103,16 @@ const mincut: MincutKernel = {
     kv_cache_bytes: 2 * p.seq_len * p.d * BYTES,
     activation_bytes: 2 * p.seq_len * p.d * BYTES,
     temp_buffer_bytes: scratchBytes(p) +
-      (p.backend === "wasm" ? WasmLogits.bytes(p.seq_len, p.d) - p.seq_len * p.seq_len * BYTES : 0),
+      (p.backend === "wasm" ? WasmMincut.bytes(p.seq_len, p.d) - jsOnlyBytes(p.seq_len) : 0),
   }),
   prepare(p, inputs) {
     const { seq_len: n, d } = p;
     let { q, k, v: values } = checkedInputs(inputs, n, d);
-    const wasm = p.backend === "wasm" ? new WasmLogits(n, d) : undefined;
-    wasm?.load(q, k);
-    const logits = wasm ? wasm.values : new Float32Array(n * n);
-    const output = new Float32Array(n * d);
-    const keys = new Int32Array(n);
+    const wasm = p.backend === "wasm" ? new WasmMincut(n, d) : undefined;
+    wasm?.load(q, k, values);
+    const logits = wasm ? wasm.logits : new Float32Array(n * n);
+    const output = wasm ? wasm.output : new Float32Array(n * d);
+    const keys = new Int32Array(wasm ? 0 : n);
     const scale = attentionScale(d);
     const gate = new MinCutGate(n, p);
     const tracker = new HysteresisTracker(p.tau, n * n);
@@ -124,18 +124,19 @@ const mincut: MincutKernel = {
         return applied;
       },
       run() {
-        if (wasm) wasm.compute();
+        if (wasm) wasm.computeLogits();
         else computeLogits(q, k, d, n, logits, scale);
         gate.apply(logits);
         applied = tracker.apply(gate.keepMask);
         kept = countKept(applied);
         maskedSoftmaxRows(logits, applied, n);
-        weightsTimesV(logits, values, n, d, output, keys);
+        if (wasm) wasm.weightsTimesV();
+        else weightsTimesV(logits, values, n, d, output, keys);
       },
       stats: () => ({ edges_kept: kept, edges_total: n * n, cut_cost: gate.cutCost }),
       load(next) {
         ({ q, k, v: values } = checkedInputs(next, n, d));
-        wasm?.load(q, k);
+        wasm?.load(q, k, values);
       },
     };
   },
@@ -161,5 +162,10 @@ function checkedInputs(inputs: AttentionInputs, n: number, d: number): Attention
  */
 export function scratchBytes(p: Pick<MincutParams, "seq_len" | "variant">): number {
   const n = p.seq_len;
-  return n * n * BYTES + gateBytes(n, p.variant) + hysteresisBytes(n * n) + n * Int32Array.BYTES_PER_ELEMENT;
+  return jsOnlyBytes(n) + gateBytes(n, p.variant) + hysteresisBytes(n * n);
+}
+
+/** The JS path's logits and key indices, which the wasm backend keeps in its memory instead. */
+function jsOnlyBytes(n: number): number {
+  return n * n * BYTES + n * Int32Array.BYTES_PER_ELEMENT;
 }

@@ -175,6 +175,9 @@ describe("the min-cut study outputs", () => {
     expect(reports).toHaveLength(1);
     expect(reports[0]).toMatch(/mincut_l0\.5_t0: KV-cache reduction ≥ 15\.0%: (PASS|FAIL) \(\d+\.\d%\)/);
     expect(reports[0]).toContain("energy/sample drop ≥ 10.0%: n/a (not measured)");
+    expect(reports[0]).toMatch(
+      /witness: 36 lines in 6 chains, bound by witness\/bundle\.json\n {2}study files: csv\/results\.csv/,
+    );
   });
 });
 

@@ -313,7 +313,7 @@ export function epsOnlyKeepMask(
  */
 export function countKept(mask: Uint8Array): number {
   let kept = 0;
-  for (let i = 0; i < mask.length; i++) if (mask[i] !== 0) kept++;
+  for (let i = 0; i < mask.length; i++) kept += (mask[i] + 255) >> 8; // 1 for nonzero, branch-free
   return kept;
 }
 

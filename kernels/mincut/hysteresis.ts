@@ -66,7 +66,9 @@ export class HysteresisTracker {
     const stable = this.#stable;
     const counts = this.#counts;
     for (let i = 0; i < raw.length; i++) {
-      const value = raw[i] !== 0 ? 1 : 0;
+      // 1 for any nonzero byte, 0 for 0, without a branch: a mask is half ones at random, which a
+      // branch would mispredict every other entry.
+      const value = (raw[i] + 255) >> 8;
       if (value === stable[i]) {
         counts[i] = 0;
       } else if (++counts[i] >= this.tau) {
@@ -82,7 +84,7 @@ export class HysteresisTracker {
       this.#stable = new Uint8Array(raw.length);
       this.#counts = new Uint32Array(raw.length);
     }
-    for (let i = 0; i < raw.length; i++) this.#stable[i] = raw[i] !== 0 ? 1 : 0;
+    for (let i = 0; i < raw.length; i++) this.#stable[i] = (raw[i] + 255) >> 8;
     this.#counts.fill(0);
     this.#hasMask = true;
   }

@@ -52,6 +52,8 @@ export interface AttentionExports {
   ): void;
   /** The min-cut kernel's logits in exact reference f32 order (K in blocks of four keys). */
   exact_logits(q: number, kb: number, out: number, n: number, d: number, scale: number): void;
+  /** The min-cut kernel's weights × V in exact reference f32 order (`keys`: n i32 of scratch). */
+  exact_weights_v(weights: number, v: number, out: number, keys: number, n: number, d: number): void;
   /** Tiled attention with online softmax, one head. */
   flash(
     q: number,

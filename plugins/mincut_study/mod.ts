@@ -127,7 +127,9 @@ const mincutStudy: ProfilerDefinition<Options> = defineProfiler({
         const lines = await writeWitness(ctx, settings, records, opts.mask_encoding);
         return `${
           verdictText(rows, baseFigures, baselineP95, opts.criteria)
-        }\n  witness: ${lines} lines in ${settings.length} chains, bound by witness/bundle.json`;
+        }\n  witness: ${lines} lines in ${settings.length} chains, bound by witness/bundle.json` +
+          `\n  study files: csv/results.csv (one row per setting: the reference's columns + config_hash), ` +
+          `csv/baseline.csv and csv/<setting>.csv (per sample), witness/<setting>.jsonl`;
       },
     };
   },

@@ -408,3 +408,69 @@ function storeLogits(at: usize, lanes: v128, left: i32): void {
   if (left > 1) store<f32>(at + 4, f32x4.extract_lane(lanes, 1));
   if (left > 2) store<f32>(at + 8, f32x4.extract_lane(lanes, 2));
 }
+
+/**
+ * The min-cut kernel's `weights × V` in exact reference f32 order, bit-identical to
+ * `weightsTimesV` in ../../mincut/masked_attention.ts: `out[i·d + h]` starts at 0 and takes in
+ * `f32(w[i][j] · V[j][h])` with one f32 add for each key j in ascending order whose weight is
+ * not 0 (so non-finite values in unattended V rows never reach it). Each lane carries one `h`, so
+ * the order per output value is the reference's. `weights` is n × n, `v` and `out` n × d, all
+ * compact and row-major; `keys` is scratch for n i32 (one row's attended keys).
+ *
+ * @example
+ * ```ts
+ * // exports.exact_weights_v(weights, v, out, keys, 512, 64);
+ * ```
+ */
+export function exact_weights_v(weights: usize, v: usize, out: usize, keys: usize, n: i32, d: i32): void {
+  const rowBytes = <usize> d << 2;
+  for (let i = 0; i < n; i++) {
+    const w = weights + ((<usize> i * <usize> n) << 2);
+    // Branch-free gather: every j is written, the count only moves past the attended ones.
+    let count = 0;
+    for (let j = 0; j < n; j++) {
+      store<i32>(keys + (<usize> count << 2), j);
+      count += i32(load<f32>(w + (<usize> j << 2)) != 0);
+    }
+    const o = out + <usize> i * rowBytes;
+    let h = 0;
+    for (; h + 16 <= d; h += 16) weightedRowsWide(w, v, o, keys, count, rowBytes, <usize> h << 2);
+    for (; h + 4 <= d; h += 4) {
+      const at = <usize> h << 2;
+      let acc = f32x4.splat(0);
+      for (let c = 0; c < count; c++) {
+        const j = load<i32>(keys + (<usize> c << 2));
+        const weight = v128.load32_splat(w + (<usize> j << 2));
+        acc = f32x4.add(acc, f32x4.mul(weight, v128.load(v + <usize> j * rowBytes + at)));
+      }
+      v128.store(o + at, acc);
+    }
+    for (; h < d; h++) {
+      const at = <usize> h << 2;
+      let acc: f32 = 0;
+      for (let c = 0; c < count; c++) {
+        const j = load<i32>(keys + (<usize> c << 2));
+        acc += load<f32>(w + (<usize> j << 2)) * load<f32>(v + <usize> j * rowBytes + at);
+      }
+      store<f32>(o + at, acc);
+    }
+  }
+}
+
+/** Sixteen output values from byte `at` of row `o`, over the `count` attended keys in `keys`. */
+function weightedRowsWide(w: usize, v: usize, o: usize, keys: usize, count: i32, rowBytes: usize, at: usize): void {
+  let a0 = f32x4.splat(0), a1 = f32x4.splat(0), a2 = f32x4.splat(0), a3 = f32x4.splat(0);
+  for (let c = 0; c < count; c++) {
+    const j = load<i32>(keys + (<usize> c << 2));
+    const weight = v128.load32_splat(w + (<usize> j << 2));
+    const row = v + <usize> j * rowBytes + at;
+    a0 = f32x4.add(a0, f32x4.mul(weight, v128.load(row)));
+    a1 = f32x4.add(a1, f32x4.mul(weight, v128.load(row, 16)));
+    a2 = f32x4.add(a2, f32x4.mul(weight, v128.load(row, 32)));
+    a3 = f32x4.add(a3, f32x4.mul(weight, v128.load(row, 48)));
+  }
+  v128.store(o + at, a0);
+  v128.store(o + at, a1, 16);
+  v128.store(o + at, a2, 32);
+  v128.store(o + at, a3, 48);
+}
