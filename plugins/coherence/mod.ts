@@ -35,16 +35,27 @@ import { compareAttentionMasks, type ComparisonResult } from "./masks.ts";
 import { deltaBehavior } from "./metrics.ts";
 import { qualityCheck } from "./quality.ts";
 
+/**
+ * The `threshold` option: the cosine similarity to the baseline a sample needs to pass
+ * (quality_check), from -1 to 1, 0.99 when left out. The mincut-study plugin takes the same.
+ *
+ * @example
+ * ```ts
+ * v.parse(v.object({ threshold: thresholdOption }), {}); // { threshold: 0.99 }
+ * ```
+ */
+export const thresholdOption = v.optional(
+  v.pipe(
+    v.number("a number between -1 and 1"),
+    v.minValue(-1, "a number between -1 and 1"),
+    v.maxValue(1, "a number between -1 and 1"),
+  ),
+  0.99,
+);
+
 const options = v.strictObject({
   /** Cosine similarity a sample needs to pass (quality_check). */
-  threshold: v.optional(
-    v.pipe(
-      v.number("a number between -1 and 1"),
-      v.minValue(-1, "a number between -1 and 1"),
-      v.maxValue(1, "a number between -1 and 1"),
-    ),
-    0.99,
-  ),
+  threshold: thresholdOption,
   /** `variant` value of the mask control cases. */
   mask_control: v.optional(v.string("a variant name"), "eps-only"),
 });

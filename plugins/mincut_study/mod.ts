@@ -26,6 +26,7 @@ import {
   type ProfilerDefinition,
 } from "../../src/contracts.ts";
 import { configHash } from "../../src/hash.ts";
+import { thresholdOption } from "../coherence/mod.ts";
 import { toCsv } from "../../src/output/csv.ts";
 import { buildChain, type ChainItem, sealBundle } from "../../src/witness/chain.ts";
 import { figuresOf, groupSettings, matchingBaseline, metric, reduction, type Setting } from "./aggregate.ts";
@@ -36,14 +37,7 @@ const fraction = (what: string) => v.pipe(v.number(what), v.minValue(0, what));
 
 const options = v.strictObject({
   /** Cosine a sample needs to count as accurate (the coherence plugin's threshold). */
-  threshold: v.optional(
-    v.pipe(
-      v.number("a number between -1 and 1"),
-      v.minValue(-1, "a number between -1 and 1"),
-      v.maxValue(1, "a number between -1 and 1"),
-    ),
-    0.99,
-  ),
+  threshold: thresholdOption,
   /** keep_mask in witness lines: the reference's JSON booleans, or a base64 bitset (n² / 8 bytes). */
   mask_encoding: v.optional(v.picklist(["bools", "bitset"], "bools or bitset"), "bitset"),
   criteria: v.optional(
