@@ -5,6 +5,7 @@ import path from "node:path";
 import { parse } from "csv-parse/sync";
 import { runSpec } from "../mod.ts";
 import { sha256Hex } from "../src/hash.ts";
+import { manifestRecordSha256 } from "../src/output/manifest.ts";
 import { GENESIS } from "../src/witness/entry.ts";
 import { verifyResults } from "../src/witness/verify.ts";
 import { tempDir, writeSpec } from "./support/temp.ts";
@@ -241,6 +242,38 @@ describe("verify", () => {
     fs.writeFileSync(file, JSON.stringify(bundle));
     const result = await verifyResults(dir);
     expect(result.message).toMatch(/^witness\/bundle\.json: root hash .* does not match its content/);
+  });
+
+  test("an edited manifest is caught: a case's median, or the resolved spec", async () => {
+    for (
+      const edit of [
+        (m: { cases: { median_us: number }[] }) => (m.cases[3].median_us *= 0.5),
+        (m: { spec: { resolved: { seed: number } } }) => (m.spec.resolved.seed += 1),
+      ] as ((m: never) => void)[]
+    ) {
+      const dir = copyOut();
+      const file = path.join(dir, "manifest.json");
+      const manifest = JSON.parse(fs.readFileSync(file, "utf8"));
+      edit(manifest as never);
+      fs.writeFileSync(file, JSON.stringify(manifest, null, 2));
+      const result = await verifyResults(dir);
+      expect(result.ok).toBe(false);
+      expect(result.message).toMatch(
+        /^manifest\.json: its spec, environment and case records hash to [0-9a-f]{64}, but witness\/bundle\.json binds [0-9a-f]{64} \(manifest\.json was changed after the run\)$/,
+      );
+    }
+  });
+
+  test("the finished manifest is what the bundle binds, and a rewrite of its other fields is not an edit", async () => {
+    const dir = copyOut();
+    const file = path.join(dir, "manifest.json");
+    const manifest = JSON.parse(fs.readFileSync(file, "utf8"));
+    const bundle = JSON.parse(fs.readFileSync(path.join(dir, "witness", "bundle.json"), "utf8"));
+    expect(bundle.format).toBe("attnbench-witness/2");
+    expect(bundle.manifest_sha256).toBe(await manifestRecordSha256(manifest));
+    manifest.warnings.push("a note added later");
+    fs.writeFileSync(file, JSON.stringify(manifest));
+    expect((await verifyResults(dir)).ok).toBe(true);
   });
 
   test("a folder without a witness bundle is a usage error", async () => {

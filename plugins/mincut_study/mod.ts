@@ -28,6 +28,7 @@ import {
 import { configHash } from "../../src/hash.ts";
 import { thresholdOption } from "../coherence/mod.ts";
 import { toCsv } from "../../src/output/csv.ts";
+import { type Manifest, manifestRecordSha256 } from "../../src/output/manifest.ts";
 import { buildChain, type ChainItem, sealBundle } from "../../src/witness/chain.ts";
 import { figuresOf, groupSettings, matchingBaseline, metric, reduction, type Setting } from "./aggregate.ts";
 import { recordSample, type SampleRecord } from "./records.ts";
@@ -190,11 +191,13 @@ async function writeWitness(
     chains[setting.name] = { file, lines: chain.lines.length, head: chain.head };
     total += chain.lines.length;
   }
-  const manifest = JSON.parse(await fs.readFile(path.join(ctx.outputDir, "manifest.json"), "utf8")) as {
-    spec: { sha256: string };
-  };
+  // manifest.json as rewritten after the last case: its spec, environment and case records are final.
+  const manifest = JSON.parse(
+    await fs.readFile(path.join(ctx.outputDir, "manifest.json"), "utf8"),
+  ) as Manifest;
   const bundle = await sealBundle({
     spec_sha256: manifest.spec.sha256,
+    manifest_sha256: await manifestRecordSha256(manifest),
     cases: covered,
     mask_encoding: encoding,
     chains,

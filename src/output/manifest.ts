@@ -12,6 +12,7 @@
  * @module
  */
 import type { InputShape } from "../contracts.ts";
+import { configHash } from "../hash.ts";
 import type { PluginStatus } from "../host.ts";
 import type { Origin } from "../resolve.ts";
 import type { RuntimeInfo } from "../runtime.ts";
@@ -66,4 +67,25 @@ export interface Manifest {
   summary: { total: number; ok: number; failed: number; pending: number };
   warnings: string[];
   error?: string;
+}
+
+/**
+ * SHA-256 of the canonical JSON of the parts of a manifest that are final once the last case is
+ * measured: the resolved spec, the environment and every case's record (parameters, status,
+ * medians, files). What changes after that (status, finished_at, plugin statuses, summary,
+ * warnings, the files a report writes) is left out, so a report hook can bind it, as the witness
+ * bundle does, and `verify` can recompute it from manifest.json.
+ *
+ * @example
+ * ```ts
+ * const manifest = JSON.parse(await Deno.readTextFile("results/mincut/manifest.json"));
+ * await manifestRecordSha256(manifest); // "9c1f…", 64 hex digits
+ * ```
+ */
+export function manifestRecordSha256(
+  manifest: Pick<Manifest, "spec" | "environment" | "cases">,
+): Promise<string> {
+  // Through JSON, so an in-memory manifest (undefined fields) hashes as its file does.
+  const { spec, environment, cases } = manifest;
+  return configHash(JSON.parse(JSON.stringify({ spec, environment, cases })));
 }

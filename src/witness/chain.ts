@@ -7,7 +7,7 @@
  * ```ts
  * import { buildChain, sealBundle } from "./chain.ts";
  * const chain = await buildChain([{ entry, fields }], "bitset");
- * const bundle = await sealBundle({ spec_sha256, cases, mask_encoding: "bitset", chains: { s: { file: "witness/s.jsonl", lines: 1, head: chain.head } } });
+ * const bundle = await sealBundle({ spec_sha256, manifest_sha256, cases, mask_encoding: "bitset", chains: { s: { file: "witness/s.jsonl", lines: 1, head: chain.head } } });
  * ```
  * @module
  */
@@ -15,7 +15,7 @@ import { configHash, sha256Hex } from "../hash.ts";
 import { type ChainFields, chainLine, GENESIS, type MaskEncoding, type WitnessEntry } from "./entry.ts";
 
 /** Format name written into every bundle. */
-export const BUNDLE_FORMAT = "attnbench-witness/1";
+export const BUNDLE_FORMAT = "attnbench-witness/2";
 
 /** One line to be: the reference entry plus its chain fields (without the link). */
 export interface ChainItem {
@@ -34,6 +34,8 @@ export interface Chain {
 export interface Bundle {
   format: string;
   spec_sha256: string;
+  /** {@link manifestRecordSha256} of manifest.json: its spec, environment and case records. */
+  manifest_sha256: string;
   /** config_hash of every case the chains cover, in run order. */
   cases: string[];
   mask_encoding: MaskEncoding;

@@ -1,6 +1,7 @@
 /**
  * `verify`: checks a results folder's witness chains. First the structure — the bundle's root
- * hash, that it belongs to this manifest's spec, every line's link to the one before it, every
+ * hash, that it binds this manifest (its spec, environment and case records, unchanged since the
+ * run) and this manifest's spec, every line's link to the one before it, every
  * chain's length and head — then the content: each case is re-run from the manifest's resolved
  * spec (same seeds, same sample order, a fresh instance) and every line is rebuilt and compared.
  * The first line that diverges is reported with the field and both values.
@@ -19,11 +20,11 @@ import { stringify } from "yaml";
 import type { KernelInstance } from "../contracts.ts";
 import { AttnbenchError, describe, SpecError } from "../errors.ts";
 import { sha256Hex } from "../hash.ts";
-import type { Manifest } from "../output/manifest.ts";
+import { type Manifest, manifestRecordSha256 } from "../output/manifest.ts";
 import { type CasePlan, planRun, type RunPlan } from "../plan.ts";
 import { runtimeName } from "../runtime.ts";
 import { parseSpec } from "../spec/load.ts";
-import { type Bundle, bundleRoot } from "./chain.ts";
+import { type Bundle, BUNDLE_FORMAT, bundleRoot } from "./chain.ts";
 import { chainLine, encodeMask, GENESIS } from "./entry.ts";
 import { hashTensor } from "./hash_tensor.ts";
 
@@ -53,6 +54,15 @@ export async function verifyResults(dir: string): Promise<VerifyResult> {
   const root = await bundleRoot(bundle);
   if (root !== bundle.root) {
     return fail(`witness/bundle.json: root hash ${bundle.root} does not match its content (${root})`);
+  }
+  if (bundle.format !== BUNDLE_FORMAT) {
+    return fail(`witness/bundle.json is format ${bundle.format}; this attnbench verifies ${BUNDLE_FORMAT}`);
+  }
+  const record = await manifestRecordSha256(manifest);
+  if (record !== bundle.manifest_sha256) {
+    return fail(
+      `manifest.json: its spec, environment and case records hash to ${record}, but witness/bundle.json binds ${bundle.manifest_sha256} (manifest.json was changed after the run)`,
+    );
   }
   if (bundle.spec_sha256 !== manifest.spec.sha256) {
     return fail(
