@@ -242,6 +242,7 @@ async function normalRun(
           inputs: ctx.inputs,
           instance: ctx.instance,
           wall_time_us,
+          replay: false,
         });
       }
       await plugins.start(ctx);
@@ -252,7 +253,8 @@ async function normalRun(
       tables.forEach((table) => checkTable(table, report));
       outcomes.push({ info: ctx.case, status: "ok", metrics, tables });
     }
-    await plugins.report(run, outcomes);
+    const { errors } = await plugins.report(run, outcomes);
+    for (const error of errors) report.problems.push(hookProblem(error, definition.name));
   } catch (error) {
     report.problems.push(hookProblem(error, definition.name));
   } finally {

@@ -163,6 +163,12 @@ export interface Sample {
   instance: KernelInstance;
   /** Wall time of this one call, in microseconds (performance.now). */
   wall_time_us: number;
+  /**
+   * `true` when a finished case's samples are replayed to rebuild state kept across cases, in a
+   * fresh worker process after a crash or when a run is resumed: no timed window follows, and
+   * the case's tables and metrics are already written.
+   */
+  replay: boolean;
 }
 
 /** A finished case, as the `report` hook sees it. */

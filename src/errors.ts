@@ -108,19 +108,44 @@ export class KernelError extends AttnbenchError {
 }
 
 /**
- * The run was stopped by the user (Ctrl-C): exit code 130, as a shell reports SIGINT. The
- * finished cases stay written and the manifest says `interrupted`.
+ * The run was stopped by the user: Ctrl-C (SIGINT, exit code 130) or SIGTERM (exit code 143), as a
+ * shell reports those signals. The finished cases stay written and the manifest says `interrupted`.
  *
  * @example
  * ```ts
  * new RunInterrupted("interrupted after 3 of 57 cases").exitCode; // 130
+ * new RunInterrupted("interrupted after 3 of 57 cases", "SIGTERM").exitCode; // 143
  * ```
  */
 export class RunInterrupted extends AttnbenchError {
-  override readonly exitCode = 130;
+  override readonly exitCode: number;
+  /** The signal that stopped the run. */
+  readonly signal: "SIGINT" | "SIGTERM";
 
-  constructor(message: string) {
+  constructor(message: string, signal: "SIGINT" | "SIGTERM" = "SIGINT") {
     super("RUN_INTERRUPTED", message);
+    this.signal = signal;
+    this.exitCode = signal === "SIGTERM" ? 143 : 130;
+  }
+}
+
+/**
+ * A results folder that cannot be used or written: it is a file, read-only, full, locked by
+ * another run, or holds an earlier run. Exit code 2 when the folder is refused before anything is
+ * measured (the user's to fix), 1 when writing fails in the middle of a run. The message says
+ * what, where and what to do.
+ *
+ * @example
+ * ```ts
+ * new OutputError("OUTPUT_READ_ONLY", "cannot write to /mnt/ro/out: read-only file system; choose another --out").exitCode; // 2
+ * ```
+ */
+export class OutputError extends AttnbenchError {
+  override readonly exitCode: number;
+
+  constructor(code: string, message: string, options?: { cause?: unknown; exitCode?: 1 | 2 }) {
+    super(code, message, options);
+    this.exitCode = options?.exitCode ?? 2;
   }
 }
 

@@ -61,11 +61,21 @@ export class PluginHost {
   readonly #statuses: PluginStatus[] = [];
   readonly #active: Active[] = [];
   readonly #teardownErrors: PluginError[] = [];
+  readonly #onPhase: (phase: string) => void;
 
-  constructor(plugins: ResolvedPlugin[], context: HostContext, options: { strict: boolean }) {
+  /**
+   * `onPhase` is told `[profiler NAME] HOOK()` before each hook is called, so a hook that never
+   * returns can be named.
+   */
+  constructor(
+    plugins: ResolvedPlugin[],
+    context: HostContext,
+    options: { strict: boolean; onPhase?: (phase: string) => void },
+  ) {
     this.#plugins = plugins;
     this.#context = context;
     this.#strict = options.strict;
+    this.#onPhase = options.onPhase ?? (() => {});
   }
 
   /** Status of every plugin so far. */
@@ -160,14 +170,22 @@ export class PluginHost {
     }
   }
 
-  /** Calls `report` of every active plugin in spec order; returns the texts they gave. */
-  async report(run: RunContext, cases: CaseOutcome[]): Promise<string[]> {
+  /**
+   * Calls `report` of every active plugin in spec order; returns the texts they gave and the
+   * errors of those that threw (the others still report).
+   */
+  async report(run: RunContext, cases: CaseOutcome[]): Promise<{ texts: string[]; errors: PluginError[] }> {
     const texts: string[] = [];
+    const errors: PluginError[] = [];
     for (const { name, instance } of this.#usable()) {
-      const text = await this.#guard(name, "report", () => instance.report?.(run, cases));
-      if (typeof text === "string" && text) texts.push(text);
+      try {
+        const text = await this.#guard(name, "report", () => instance.report?.(run, cases));
+        if (typeof text === "string" && text) texts.push(text);
+      } catch (error) {
+        errors.push(error as PluginError);
+      }
     }
-    return texts;
+    return { texts, errors };
   }
 
   /** Per-case tables of every active plugin. */
@@ -197,6 +215,7 @@ export class PluginHost {
   }
 
   async #guard<T>(name: string, hook: string, fn: () => T | Promise<T>): Promise<T> {
+    this.#onPhase(`[profiler ${name}] ${hook}()`);
     try {
       return await fn();
     } catch (cause) {

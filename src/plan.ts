@@ -4,7 +4,8 @@
  *
  * The `config_hash` of a case is SHA-256 over the RFC 8785 canonical JSON of
  * `{ kernel: { name, version }, params, inputs: { generator, options, seed }, budget }`: what was
- * measured, never where or on which runtime.
+ * measured, never where or on which runtime. `budget` is `bench` without the caps `timeout_ms`
+ * and `memory_limit_mb` (see limits.ts).
  *
  * @example
  * ```ts
@@ -16,10 +17,13 @@
  * @module
  */
 import * as v from "valibot";
+import path from "node:path";
+import process from "node:process";
 import type { InputShape, KernelDefinition } from "./contracts.ts";
 import { SpecError } from "./errors.ts";
 import { selectCases } from "./filter.ts";
 import { expandGrid, type Point } from "./grid.ts";
+import { measurementBudget } from "./limits.ts";
 import { canonicalJson, configHash } from "./hash.ts";
 import { type InputGenerator, inputGenerators } from "./inputs/mod.ts";
 import { type ResolvedKernel, type ResolvedPlugin, resolveKernel, resolvePlugins } from "./resolve.ts";
@@ -96,6 +100,7 @@ export async function planRun(loaded: LoadedSpec): Promise<RunPlan> {
 
   checkParams(loaded, baseline ? [...kernels, baseline] : kernels);
   const { points, warnings } = gridPoints(loaded);
+  warnings.push(...outputDirWarnings(loaded));
 
   // `samples` joins the identity only when set, so specs without it keep their hashes.
   const inputs = {
@@ -119,7 +124,7 @@ export async function planRun(loaded: LoadedSpec): Promise<RunPlan> {
         kernel: { name: resolved.definition.name, version: resolved.definition.version },
         params,
         inputs,
-        budget: spec.bench,
+        budget: measurementBudget(spec.bench),
       };
       const config_hash = await configHash(identity);
       if (seen.has(config_hash)) continue;
@@ -210,6 +215,22 @@ function gridPoints(loaded: LoadedSpec): { points: Point[]; warnings: string[] }
     return `${at.file}:${at.line}:${at.column}: exclude[${i}] matches no grid point`;
   });
   return { points, warnings };
+}
+
+/** A warning when `output.dir` lies outside both the working directory and the spec's folder. */
+function outputDirWarnings(loaded: LoadedSpec): string[] {
+  const dir = loaded.spec.output.dir;
+  if (dir === undefined) return [];
+  const target = path.resolve(dir);
+  const inside = (root: string) => {
+    const relative = path.relative(root, target);
+    return relative === "" || (!relative.startsWith("..") && !path.isAbsolute(relative));
+  };
+  if (inside(process.cwd()) || inside(loaded.dir)) return [];
+  const at = loaded.source.locate(["output", "dir"]);
+  return [
+    `${at.file}:${at.line}:${at.column}: output.dir resolves to ${target}, outside both the working directory (${process.cwd()}) and the spec's folder (${loaded.dir}); relative paths resolve from the working directory`,
+  ];
 }
 
 // deno-lint-ignore no-explicit-any

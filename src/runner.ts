@@ -1,8 +1,9 @@
 /**
- * Runs a plan: per case, inputs → `kernel.prepare` → plugins start → mitata `measure()` →
- * plugins stop → rows written. A case that throws is recorded as failed with its message and the
- * run goes on; results are rewritten after every case. An aborted `signal` (Ctrl-C in the CLI)
- * stops the run between cases, leaving what finished written and the manifest `interrupted`.
+ * Runs a plan: picks the results folder (a new run folder, `--out`, or the run being resumed),
+ * takes its lock, writes the first manifest, and hands the cases to the {@link Supervisor},
+ * which measures each in a worker process and commits it before the next. A case that fails,
+ * hangs or crashes is recorded as failed and the run goes on; an aborted `signal` stops the run
+ * between cases (manifest `interrupted`, {@link RunInterrupted} thrown), `stopNow` at once.
  *
  * @example
  * ```ts
@@ -14,32 +15,36 @@
  * ```
  * @module
  */
+import os from "node:os";
 import path from "node:path";
 import process from "node:process";
-import type {
-  AttentionInputs,
-  CaseContext,
-  CaseOutcome,
-  KernelInstance,
-  MetricValue,
-  RunContext,
-} from "./contracts.ts";
-import { describe, KernelError, RunInterrupted } from "./errors.ts";
+import { describe, RunInterrupted } from "./errors.ts";
 import { configHash, sha256Hex } from "./hash.ts";
-import { PluginHost } from "./host.ts";
-import { measureCall } from "./measure.ts";
-import { type CasePlan, type RunPlan, selectPlannedCases } from "./plan.ts";
-import { Progress, type ProgressSink } from "./progress.ts";
-import { gitCommit, runtimeInfo } from "./runtime.ts";
-import { nearestRank } from "./stats.ts";
+import { caseLimits } from "./limits.ts";
+import { outputFault } from "./output/fs_errors.ts";
+import { acquireLock } from "./output/lock.ts";
 import type { CaseRecord, EnvironmentRecord, Manifest } from "./output/manifest.ts";
-import { type ResultRow, ResultsDir } from "./output/results_dir.ts";
+import { ResultsDir } from "./output/results_dir.ts";
+import { chooseRunFolder, type ChosenFolder, clearRun } from "./output/run_folder.ts";
+import { runState } from "./output/run_state.ts";
+import { type CasePlan, type RunPlan, selectPlannedCases } from "./plan.ts";
+import type { ProgressSink } from "./progress.ts";
+import { resumeSelection, specIdentitySha256 } from "./resume.ts";
+import { gitCommit, runtimeInfo } from "./runtime.ts";
+import { summarize, Supervisor } from "./supervise/supervisor.ts";
 import { MANIFEST_SCHEMA_VERSION, VERSION } from "./version.ts";
 
 /** How to run a plan. */
 export interface RunOptions {
-  /** Results folder; default the spec's `output.dir`, else `results/<spec name>`. */
+  /**
+   * `--out`: this exact folder, used when missing or empty. Without it each run writes a new
+   * folder `<output.dir or results/<spec name>>/<run id>/` and points `latest` at it.
+   */
   outputDir?: string;
+  /** Continue the run in `outputDir` (or the spec's `latest`): keep its ok cases, run the rest. */
+  resume?: boolean;
+  /** Replace the earlier run in `outputDir`. */
+  force?: boolean;
   /** `--filter` expressions (a case runs if any matches). */
   filter?: string[];
   /** Fail instead of skipping an unavailable plugin. */
@@ -47,10 +52,20 @@ export interface RunOptions {
   /** Where progress lines go (nothing when absent). */
   progress?: ProgressSink;
   /**
-   * Stops the run before its next case once aborted (the CLI aborts on Ctrl-C); the run then
-   * throws {@link RunInterrupted} with the finished cases written and the manifest `interrupted`.
+   * Stops the run after the current case once aborted (the CLI aborts on the first Ctrl-C or
+   * SIGTERM, with the signal's name as `reason`); the run then throws {@link RunInterrupted}
+   * with the finished cases written and the manifest `interrupted`.
    */
   signal?: AbortSignal;
+  /** Kills the current case's worker and stops at once (the CLI's second Ctrl-C). */
+  stopNow?: AbortSignal;
+  /**
+   * `process` (default): every case runs in a supervised worker process with `bench.timeout_ms`
+   * and `bench.memory_limit_mb`; `in-process`: in this process, uncapped (for debugging a kernel).
+   */
+  isolation?: "process" | "in-process";
+  /** Where the workers' own stdout and stderr go (default: this process's stderr). */
+  workerOutput?: { write(text: string): unknown };
 }
 
 /** What a run produced. */
@@ -62,17 +77,16 @@ export interface RunResult {
 }
 
 /**
- * The results folder a run writes to.
+ * The spec's results folder, under which each run gets a folder of its own: `output.dir`, else
+ * `results/<spec name>`, relative to the working directory.
  *
  * @example
  * ```ts
- * outputDirOf(plan, {}); // "/cwd/results/softmax-sweep"
+ * resultsBaseOf(plan); // "/cwd/results/softmax-sweep"
  * ```
  */
-export function outputDirOf(plan: RunPlan, options: Pick<RunOptions, "outputDir">): string {
-  return path.resolve(
-    options.outputDir ?? plan.loaded.spec.output.dir ?? path.join("results", plan.loaded.spec.name),
-  );
+export function resultsBaseOf(plan: RunPlan): string {
+  return path.resolve(plan.loaded.spec.output.dir ?? path.join("results", plan.loaded.spec.name));
 }
 
 /**
@@ -84,229 +98,174 @@ export function outputDirOf(plan: RunPlan, options: Pick<RunOptions, "outputDir"
  * ```
  */
 export async function runPlan(plan: RunPlan, options: RunOptions = {}): Promise<RunResult> {
-  const cases = selectPlannedCases(plan.cases, options.filter ?? []);
-  const outputDir = outputDirOf(plan, options);
-  const dir = new ResultsDir(outputDir);
-  const env = runtimeInfo();
-  const manifest = await initialManifest(plan, cases, env, options.filter ?? []);
-  const specDir = plan.loaded.dir;
-  const host = new PluginHost(plan.plugins, { env, outputDir, specDir }, { strict: options.strict ?? false });
-  const runContext: RunContext = {
-    env,
-    outputDir,
-    specDir,
-    cases: cases.length,
-    writeFile: async (relative, data) => {
-      await dir.writeFile(relative, data);
-      if (!manifest.files.includes(relative)) manifest.files.push(relative);
-    },
-  };
-  const rows: ResultRow[] = [];
-  const outcomes: CaseOutcome[] = [];
-  let reports: string[] = [];
-  const progress = new Progress(cases.length, options.progress);
-  for (const warning of plan.warnings) progress.note(`warning: ${warning}`);
-  progress.note(
-    `attnbench: ${cases.length} case${
-      cases.length === 1 ? "" : "s"
-    } of ${plan.loaded.spec.name} → ${outputDir}`,
-  );
-
-  await dir.writeManifest(manifest);
+  // A malformed or empty --filter is refused before any folder is made.
+  const selected = options.resume ? undefined : selectPlannedCases(plan.cases, options.filter ?? []);
+  const folder = chooseRunFolder({
+    out: options.outputDir,
+    base: resultsBaseOf(plan),
+    specSha256: await sha256Hex(plan.loaded.text),
+    resume: options.resume,
+    force: options.force,
+  });
+  const note = (text: string) =>
+    options.progress?.write(`${options.progress.isTTY ? "\r\x1b[K" : ""}${text}\n`);
+  const previous = folder.previous;
+  if (previous?.status === "complete" && previous.cases.every((c) => c.status === "ok")) {
+    resumeSelection(previous, plan, options.filter ?? []);
+    note(`attnbench: nothing to resume in ${folder.dir}: all ${previous.cases.length} cases are ok`);
+    return { outputDir: folder.dir, manifest: previous, reports: [] };
+  }
+  const lock = acquireLock(folder.dir);
   try {
-    await host.open(runContext);
-    manifest.plugins = host.statuses;
-    for (const status of host.statuses.filter((s) => s.status !== "active")) {
-      progress.note(`plugin ${status.name} ${status.status}: ${status.reason}`);
+    if (lock.tookOver) {
+      note(
+        `warning: took over the lock of ${folder.dir} left by pid ${lock.tookOver.pid} (started ${lock.tookOver.started_at}), which is no longer running`,
+      );
     }
-    const inputsCache = new Map<string, AttentionInputs>();
-    for (const [i, plan_] of cases.entries()) {
-      if (options.signal?.aborted) {
-        throw new RunInterrupted(
-          `interrupted after ${i} of ${cases.length} cases; the finished ones are in ${outputDir} (manifest status "interrupted")`,
-        );
-      }
-      const record = manifest.cases[i];
-      progress.begin(caseLabel(plan_));
-      const started = performance.now();
-      const row = baseRow(plan_);
-      const outcome: CaseOutcome = {
-        info: caseInfo(plan_, i, cases.length),
-        status: "failed",
-        metrics: {},
-        tables: [],
-      };
+    if (folder.replace) {
       try {
-        const inputs = inputsFor(plan, plan_, 0, inputsCache);
-        const instance = prepare(plan_, inputs);
-        const ctx: CaseContext = { ...runContext, case: outcome.info, instance, inputs };
-        if (host.wantsSamples) await evaluateSamples(plan, plan_, ctx, host, inputsCache);
-        await host.start(ctx);
-        const measurement = await measureCall(() => instance.run(), plan.budget);
-        const metrics = await host.stop(ctx, measurement);
-        outcome.metrics = metrics;
-        outcome.tables = await host.tables(ctx);
-        for (const table of outcome.tables) record.files.push(await dir.writeTable(table, plan_.config_hash));
-        const median = nearestRank(measurement.samples_ns, 50);
-        row.samples = measurement.samples_ns.length;
-        row.calls = measurement.total_calls;
-        row.gflops = ctx.case.analytic.flops === undefined
-          ? null
-          : round(ctx.case.analytic.flops / median, 4);
-        for (const [plugin, values] of Object.entries(metrics)) {
-          for (const [key, value] of Object.entries(values)) row[`${plugin}_${key}`] = value;
-        }
-        record.median_us = median / 1000;
-        record.gflops = row.gflops;
-        record.status = "ok";
-        outcome.status = "ok";
-        progress.end(
-          "ok",
-          `median ${formatNs(median)}${row.gflops === null ? "" : `, ${row.gflops} GFLOP/s`}`,
-        );
+        clearRun(folder.dir, folder.replace);
       } catch (error) {
-        record.status = "failed";
-        record.error = describe(error);
-        outcome.error = record.error;
-        row.error = record.error;
-        progress.end("FAILED", record.error);
+        throw outputFault(error, folder.dir, { during: "prepare" });
       }
-      row.status = record.status;
-      record.duration_ms = Math.round(performance.now() - started);
-      rows.push(row);
-      outcomes.push(outcome);
-      manifest.summary = summarize(manifest.cases);
-      await dir.writeResults(resultColumns(rows), rows);
-      await dir.writeManifest(manifest);
     }
-    reports = await host.report(runContext, outcomes);
-    manifest.status = "complete";
+    const started = await startManifest(plan, folder, options.filter ?? [], selected);
+    const manifest = started.manifest;
+    for (const warning of manifest.warnings) note(`warning: ${warning}`);
+    const todo = manifest.cases.filter((c) => c.status !== "ok").length;
+    note(
+      folder.previous
+        ? `attnbench: resuming ${folder.dir} (${
+          runState(folder.dir, folder.previous).description
+        }): ${todo} of ${manifest.cases.length} cases to run`
+        : `attnbench: ${todo} case${todo === 1 ? "" : "s"} of ${plan.loaded.spec.name} → ${folder.dir}`,
+    );
+    const dir = new ResultsDir(folder.dir);
+    try {
+      await dir.commit(manifest);
+    } catch (error) {
+      throw outputFault(error, folder.dir, { during: "prepare" });
+    }
+    return await supervise(plan, manifest, dir, started.selected, options, todo);
+  } finally {
+    await lock.release();
+  }
+}
+
+async function supervise(
+  plan: RunPlan,
+  manifest: Manifest,
+  dir: ResultsDir,
+  selected: CasePlan[],
+  options: RunOptions,
+  todo: number,
+): Promise<RunResult> {
+  const supervisor = new Supervisor(plan, manifest, dir, selected, {
+    strict: options.strict ?? false,
+    isolation: options.isolation ?? "process",
+    signal: options.signal,
+    stopNow: options.stopNow,
+    progress: options.progress,
+    workerOutput: options.workerOutput ?? process.stderr,
+  });
+  let interrupted: "SIGINT" | "SIGTERM" | undefined;
+  let reports: string[] = [];
+  try {
+    const outcome = await supervisor.run();
+    interrupted = outcome.interrupted;
+    reports = outcome.reports;
+    manifest.status = interrupted ? "interrupted" : "complete";
+    if (interrupted) {
+      const done = manifest.cases.filter((c) => c.status !== "pending").length -
+        (manifest.cases.length - todo);
+      manifest.error = `interrupted by ${interrupted} after ${done} of ${todo} cases`;
+    }
   } catch (error) {
-    manifest.status = error instanceof RunInterrupted ? "interrupted" : "aborted";
+    manifest.status = "aborted";
     manifest.error = describe(error);
     throw error;
   } finally {
-    await host.close(runContext);
-    manifest.plugins = host.statuses;
-    manifest.warnings.push(...host.teardownErrors.map((e) => e.message));
-    manifest.finished_at = new Date().toISOString();
+    const now = new Date().toISOString();
+    manifest.finished_at = now;
+    manifest.sessions[manifest.sessions.length - 1].finished_at = now;
     manifest.summary = summarize(manifest.cases);
-    await dir.writeManifest(manifest);
+    await dir.commit(manifest).catch(() => {});
   }
-  return { outputDir, manifest, reports };
+  if (interrupted) {
+    const done = manifest.cases.filter((c) => c.status !== "pending").length - (manifest.cases.length - todo);
+    throw new RunInterrupted(
+      `interrupted after ${done} of ${todo} cases; the finished ones are in ${dir.root} (manifest status "interrupted"); finish the run with --resume`,
+      interrupted,
+    );
+  }
+  return { outputDir: dir.root, manifest, reports };
 }
 
-function inputsFor(
+/** The manifest a run starts from: a new one, or the resumed run's with its unfinished cases reset. */
+async function startManifest(
   plan: RunPlan,
-  c: CasePlan,
-  sample: number,
-  cache: Map<string, AttentionInputs>,
-): AttentionInputs {
-  const key = `${c.inputs_key}#${sample}`;
-  let inputs = cache.get(key);
-  if (!inputs) {
-    inputs = plan.generator.generate(c.shape, plan.loaded.spec.seed + sample, plan.generatorOptions);
-    cache.set(key, inputs);
-  }
-  return inputs;
-}
-
-/**
- * Runs the case's evaluation samples on one fresh instance, in order, outside the timed window,
- * and hands each to the plugins' `sample` hooks.
- */
-async function evaluateSamples(
-  plan: RunPlan,
-  c: CasePlan,
-  ctx: CaseContext,
-  host: PluginHost,
-  cache: Map<string, AttentionInputs>,
-): Promise<void> {
-  let instance = prepare(c, ctx.inputs);
-  for (let index = 0; index < plan.loaded.spec.inputs.samples; index++) {
-    const inputs = inputsFor(plan, c, index, cache);
-    if (index > 0) {
-      if (instance.load) instance.load(inputs);
-      else instance = prepare(c, inputs);
-    }
-    const t0 = performance.now();
-    instance.run();
-    const wall_time_us = (performance.now() - t0) * 1000;
-    await host.sample({ ...ctx, instance, inputs }, {
-      index,
-      seed: plan.loaded.spec.seed + index,
-      inputs,
-      instance,
-      wall_time_us,
-    });
-  }
-}
-
-function prepare(c: CasePlan, inputs: AttentionInputs): KernelInstance {
-  try {
-    return c.kernel.definition.prepare(c.params, inputs);
-  } catch (cause) {
-    throw new KernelError("KERNEL_PREPARE", c.kernel.definition.name, cause);
-  }
-}
-
-function caseInfo(c: CasePlan, index: number, total: number): CaseContext["case"] {
-  const definition = c.kernel.definition;
-  return {
-    index,
-    total,
-    config_hash: c.config_hash,
-    role: c.role,
-    kernel: { name: definition.name, version: definition.version },
-    params: c.params,
-    shape: c.shape,
-    analytic: { flops: definition.flops?.(c.params), memory: definition.memory?.(c.params) },
-    inputs_key: c.inputs_key,
-  };
-}
-
-function baseRow(c: CasePlan): ResultRow {
-  const row: ResultRow = {
-    config_hash: c.config_hash,
-    role: c.role,
-    kernel: c.kernel.definition.name,
-    kernel_version: c.kernel.definition.version,
-    status: "pending",
-  };
-  for (const [name, value] of Object.entries(c.params)) row[name] = value as MetricValue;
-  return row;
-}
-
-const LEADING = ["config_hash", "role", "kernel", "kernel_version", "status"];
-const TRAILING = ["error"];
-
-function resultColumns(rows: ResultRow[]): string[] {
-  const seen = new Set<string>(LEADING);
-  const columns = [...LEADING];
-  for (const row of rows) {
-    for (const key of Object.keys(row)) {
-      if (!seen.has(key) && !TRAILING.includes(key)) {
-        seen.add(key);
-        columns.push(key);
-      }
-    }
-  }
-  return [...columns, ...TRAILING];
-}
-
-async function initialManifest(
-  plan: RunPlan,
-  cases: CasePlan[],
-  env: ReturnType<typeof runtimeInfo>,
+  folder: ChosenFolder,
   filter: string[],
-): Promise<Manifest> {
+  fresh: CasePlan[] | undefined,
+): Promise<{ manifest: Manifest; selected: CasePlan[] }> {
+  const env = runtimeInfo();
+  const spec = {
+    file: plan.loaded.file,
+    dir: plan.loaded.dir,
+    sha256: await sha256Hex(plan.loaded.text),
+    identity_sha256: await specIdentitySha256(plan.loaded.spec),
+    resolved: plan.loaded.spec,
+  };
+  const me = { pid: process.pid, host: os.hostname() };
+  const session = { started_at: new Date().toISOString(), ...me, ran: 0 };
+  const plugins = plan.plugins.map((p) => ({
+    name: p.definition.name,
+    ref: p.ref,
+    origin: p.origin,
+    options: p.options,
+    status: "active" as const,
+  }));
+  const limits = caseLimits(plan.loaded.spec.bench);
+  if (folder.previous) {
+    const previous = folder.previous;
+    const { selected, warnings } = resumeSelection(previous, plan, filter);
+    const cases = previous.cases.map((record): CaseRecord =>
+      record.status === "ok" ? record : {
+        index: record.index,
+        config_hash: record.config_hash,
+        role: record.role,
+        kernel: record.kernel,
+        params: record.params,
+        shape: record.shape,
+        status: "pending",
+        files: [],
+      }
+    );
+    const manifest: Manifest = {
+      ...previous,
+      status: "running",
+      process: me,
+      sessions: [...(previous.sessions ?? []), session],
+      spec,
+      limits,
+      plugins,
+      cases,
+      summary: summarize(cases),
+      warnings: [...previous.warnings, ...warnings],
+      errors: [],
+    };
+    delete manifest.finished_at;
+    delete manifest.error;
+    return { manifest, selected };
+  }
+  const selected = fresh ?? selectPlannedCases(plan.cases, filter);
   const git_commit = gitCommit(process.cwd());
   const environment: EnvironmentRecord = {
     ...env,
     git_commit,
     fingerprint: await configHash({ ...env, git_commit }),
   };
-  const records: CaseRecord[] = cases.map((c) => ({
+  const records: CaseRecord[] = selected.map((c) => ({
     index: c.index,
     config_hash: c.config_hash,
     role: c.role,
@@ -321,52 +280,23 @@ async function initialManifest(
     status: "pending",
     files: [],
   }));
-  return {
+  const manifest: Manifest = {
     schema_version: MANIFEST_SCHEMA_VERSION,
     attnbench: { version: VERSION },
     status: "running",
-    started_at: new Date().toISOString(),
-    spec: {
-      file: plan.loaded.file,
-      dir: plan.loaded.dir,
-      sha256: await sha256Hex(plan.loaded.text),
-      resolved: plan.loaded.spec,
-    },
+    started_at: session.started_at,
+    process: me,
+    sessions: [session],
+    spec,
     environment,
+    limits,
     filter,
-    plugins: plan.plugins.map((p) => ({
-      name: p.definition.name,
-      ref: p.ref,
-      origin: p.origin,
-      options: p.options,
-      status: "active",
-    })),
+    plugins,
     cases: records,
     files: [],
     summary: summarize(records),
     warnings: [...plan.warnings],
+    errors: [],
   };
-}
-
-function summarize(records: CaseRecord[]): Manifest["summary"] {
-  const count = (status: CaseRecord["status"]) => records.filter((r) => r.status === status).length;
-  return { total: records.length, ok: count("ok"), failed: count("failed"), pending: count("pending") };
-}
-
-function caseLabel(c: CasePlan): string {
-  const params = Object.entries(c.point).map(([k, v]) => `${k}=${v}`).join(" ");
-  return `${c.role === "baseline" ? "baseline " : ""}${c.kernel.definition.name} ${params} [${
-    c.config_hash.slice(0, 8)
-  }]`;
-}
-
-function formatNs(ns: number): string {
-  if (ns < 1e3) return `${ns.toFixed(1)} ns`;
-  if (ns < 1e6) return `${(ns / 1e3).toFixed(2)} µs`;
-  return `${(ns / 1e6).toFixed(2)} ms`;
-}
-
-function round(x: number, digits: number): number {
-  const f = 10 ** digits;
-  return Math.round(x * f) / f;
+  return { manifest, selected };
 }

@@ -131,3 +131,76 @@ export function gitCommit(dir: string): string | null {
     return null;
   }
 }
+
+/** How to start a worker process that runs `script` on this same runtime. */
+export interface WorkerCommand {
+  command: string;
+  args: string[];
+  /** Whether the JS heap is capped at `heapLimitMb` (V8: Deno and Node); Bun's JSC has no such cap. */
+  heapCapped: boolean;
+}
+
+/**
+ * The command line that runs `script` on the runtime running this code, with the same powers:
+ * on Deno every permission this process holds in full (`--allow-read`, ...), on Node its own
+ * `execArgv`; on V8 the JS heap is capped at `heapLimitMb` so that a runaway allocation ends in
+ * V8's out-of-memory abort instead of swapping.
+ *
+ * @example
+ * ```ts
+ * const { command, args } = workerCommand("/abs/src/supervise/child_main.ts", ["--run", "out"], 2048);
+ * spawn(command, args);
+ * ```
+ */
+export function workerCommand(script: string, scriptArgs: string[], heapLimitMb: number): WorkerCommand {
+  const heap = `--max-old-space-size=${Math.max(16, Math.round(heapLimitMb))}`;
+  const runtime = runtimeName();
+  if (runtime === "deno") {
+    const allow = DENO_PERMISSIONS.filter((name) => denoPermissionState(name) === "granted")
+      .map((name) => `--allow-${name}`);
+    return {
+      command: process.execPath,
+      args: ["run", ...allow, "--no-prompt", `--v8-flags=${heap}`, script, ...scriptArgs],
+      heapCapped: true,
+    };
+  }
+  if (runtime === "bun") {
+    return { command: process.execPath, args: [script, ...scriptArgs], heapCapped: false };
+  }
+  return {
+    command: process.execPath,
+    args: [...process.execArgv, heap, script, ...scriptArgs],
+    heapCapped: true,
+  };
+}
+
+const DENO_PERMISSIONS = ["read", "write", "net", "env", "run", "ffi", "sys", "import"] as const;
+
+/** A Deno permission by its flag name (`--allow-<name>`). */
+export type DenoPermission = (typeof DENO_PERMISSIONS)[number];
+
+/**
+ * The Deno permissions among `needed` that this process does not hold in full (always none on
+ * Bun and Node). A permission granted only for some paths counts as missing: attnbench reads and
+ * writes wherever the spec points.
+ *
+ * @example
+ * ```ts
+ * missingDenoPermissions(["read", "write", "run"]); // [] under `deno run -A`
+ * ```
+ */
+export function missingDenoPermissions(needed: readonly DenoPermission[]): DenoPermission[] {
+  if (runtimeName() !== "deno") return [];
+  return needed.filter((name) => denoPermissionState(name) !== "granted");
+}
+
+function denoPermissionState(name: DenoPermission): string {
+  const deno = (globalThis as unknown as {
+    Deno: { permissions: { querySync(p: { name: string }): { state: string } } };
+  }).Deno;
+  try {
+    return deno.permissions.querySync({ name }).state;
+  } catch {
+    return "unknown";
+  }
+}

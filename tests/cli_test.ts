@@ -109,7 +109,9 @@ describe("cli", () => {
     });
     const code = await new Promise<number | null>((resolve) => child.on("close", resolve));
     expect(code).toBe(130);
-    expect(stderr).toContain("interrupt: stopping after the current case (Ctrl-C again to quit at once)");
+    expect(stderr).toContain(
+      "interrupt (SIGINT): stopping after the current case (Ctrl-C again to stop at once)",
+    );
     const finished = Number(
       /error: interrupted after ([12]) of 4 cases; the finished ones are in /.exec(stderr)?.[1],
     );
@@ -128,5 +130,43 @@ describe("cli", () => {
     expect(stderr.trim()).toMatch(
       /^error: .*spec\.yaml:6:6: params\.d: expected a positive integer for d, found -1$/,
     );
+  });
+});
+
+describe("cli on Deno without permissions", () => {
+  const deno = path.join(ROOT, "node_modules", ".bin", "deno");
+
+  test("a run without the permissions it needs: one line naming the missing flags, exit 2", () => {
+    const dir = tempDir();
+    const spec = writeSpec(dir, smallSpec());
+    const none = spawnSync(deno, ["run", path.join(ROOT, "cli.ts"), spec, "--out", path.join(dir, "a")], {
+      cwd: ROOT,
+      encoding: "utf8",
+      stdio: ["ignore", "pipe", "pipe"],
+    });
+    expect(none.status).toBe(2);
+    expect(none.stderr).toBe(
+      `error: Deno was not given the permissions attnbench run needs (missing: --allow-read --allow-write --allow-env --allow-sys --allow-run); run it as deno run -A cli.ts ${spec} --out ${
+        path.join(dir, "a")
+      }\n`,
+    );
+    const some = spawnSync(
+      deno,
+      [
+        "run",
+        "--allow-read",
+        "--allow-env",
+        "--allow-sys",
+        path.join(ROOT, "cli.ts"),
+        spec,
+        "--out",
+        path.join(dir, "b"),
+      ],
+      { cwd: ROOT, encoding: "utf8", stdio: ["ignore", "pipe", "pipe"] },
+    );
+    expect(some.status).toBe(2);
+    expect(some.stderr).toMatch(/\(missing: --allow-write --allow-run\)/);
+    expect(fs.existsSync(path.join(dir, "a"))).toBe(false);
+    expect(fs.existsSync(path.join(dir, "b"))).toBe(false);
   });
 });

@@ -1,12 +1,12 @@
-import { beforeEach, describe, expect, test } from "bun:test";
+import { describe, expect, test } from "bun:test";
 import fs from "node:fs";
 import path from "node:path";
 import process from "node:process";
 import { parse } from "csv-parse/sync";
 import { loadSpec, planRun, runPlan, runSpec } from "../mod.ts";
 import { ROOT, smallSpec, tempDir, writeSpec } from "./support/temp.ts";
+import { readCalls } from "./fixtures/plugins/call_log.ts";
 
-const calls: string[] = ((globalThis as Record<string, unknown>).__recorderCalls ??= []) as string[];
 const fixtures = path.join(ROOT, "tests", "fixtures");
 
 function specIn(dir: string, text: string): string {
@@ -16,10 +16,6 @@ function specIn(dir: string, text: string): string {
 function readCsv(file: string): Record<string, string>[] {
   return parse(fs.readFileSync(file, "utf8"), { columns: true });
 }
-
-beforeEach(() => {
-  calls.length = 0;
-});
 
 describe("a run writes results.csv, per-case CSVs and a manifest", () => {
   test("every row carries its config_hash, per-case files are named by it", async () => {
@@ -94,7 +90,7 @@ describe("a run writes results.csv, per-case CSVs and a manifest", () => {
     // Ctrl-C arrives while the first case runs: its progress line ends with "ok median ...".
     const progress = { write: (text: string) => text.includes(" ok ") && interrupt.abort() };
     await expect(runSpec(file, { outputDir, progress, signal: interrupt.signal })).rejects.toThrow(
-      /^interrupted after 1 of 3 cases; the finished ones are in .*out \(manifest status "interrupted"\)$/,
+      /^interrupted after 1 of 3 cases; the finished ones are in .*out \(manifest status "interrupted"\); finish the run with --resume$/,
     );
     const manifest = JSON.parse(fs.readFileSync(path.join(outputDir, "manifest.json"), "utf8"));
     expect(manifest.status).toBe("interrupted");
@@ -134,14 +130,15 @@ describe("a run writes results.csv, per-case CSVs and a manifest", () => {
 describe("plugins", () => {
   test("a plugin loaded by relative path gets its hooks in order, its tables and metrics are written", async () => {
     const dir = tempDir();
+    const log = path.join(dir, "calls.log");
     const file = writeSpec(
       fixtures,
-      smallSpec("plugins:\n  - latency\n  - ./plugins/recorder.ts: { tag: t1 }\n"),
+      smallSpec(`plugins:\n  - latency\n  - ./plugins/recorder.ts: { tag: t1, log: ${log} }\n`),
       `relative-${process.pid}.yaml`,
     );
     const { outputDir, manifest } = await runSpec(file, { outputDir: path.join(dir, "out") });
     const [a, b] = manifest.cases.map((c) => c.config_hash.slice(0, 8));
-    expect(calls).toEqual([
+    expect(readCalls(log)).toEqual([
       "create:t1",
       "setup",
       `start:${a}`,
@@ -210,13 +207,21 @@ describe("plugins", () => {
   test("a throwing hook is reported with the plugin's name and hook; teardown still runs, in reverse order", async () => {
     const dir = tempDir();
     const p = (name: string) => path.join(fixtures, "plugins", name);
-    const file = specIn(dir, smallSpec(`plugins:\n  - ${p("recorder.ts")}\n  - ${p("throws_on_stop.ts")}\n`));
+    const log = path.join(dir, "calls.log");
+    const file = specIn(
+      dir,
+      smallSpec(
+        `plugins:\n  - ${p("recorder.ts")}: { log: ${log} }\n  - ${
+          p("throws_on_stop.ts")
+        }: { log: ${log} }\n`,
+      ),
+    );
     const { manifest } = await runSpec(file, { outputDir: path.join(dir, "out") });
     expect(manifest.cases.map((c) => c.error)).toEqual([
       "[profiler throws-on-stop] stop failed: sensor unplugged",
       "[profiler throws-on-stop] stop failed: sensor unplugged",
     ]);
-    expect(calls.slice(-2)).toEqual(["teardown:throws-on-stop", "teardown:recorder"]);
+    expect(readCalls(log).slice(-2)).toEqual(["teardown:throws-on-stop", "teardown:recorder"]);
   });
 
   test("a plugin written for another apiVersion is refused with a located message", async () => {
@@ -229,13 +234,17 @@ describe("plugins", () => {
 
   test("a plugin with a sample hook gets inputs.samples samples per case before the timed window, and its report", async () => {
     const dir = tempDir();
+    const log = path.join(dir, "calls.log");
     const spec = smallSpec(
-      `inputs:\n  samples: 3\nplugins:\n  - ${path.join(fixtures, "plugins", "sampler.ts")}\n`,
+      `inputs:\n  samples: 3\nplugins:\n  - ${
+        path.join(fixtures, "plugins", "sampler.ts")
+      }: { log: ${log} }\n`,
     );
     const { outputDir, manifest, reports } = await runSpec(specIn(dir, spec), {
       outputDir: path.join(dir, "out"),
     });
     expect(manifest.summary.ok).toBe(2);
+    const calls = readCalls(log);
     const samples = calls.filter((c) => c.startsWith("sample"));
     expect(samples).toHaveLength(6);
     expect(samples.slice(0, 3).map((c) => c.split(" q0")[0])).toEqual([

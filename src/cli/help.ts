@@ -17,33 +17,60 @@ Usage:
   attnbench run <spec.yaml> [options]
   attnbench validate <spec.yaml>           check a spec and list nothing; exit 0 when valid
   attnbench schema                         print the spec's JSON Schema (for editor completion)
-  attnbench verify <results-dir>           re-check a run's witness chains (links, bundle, re-run)
+  attnbench verify <results-dir>           re-check a run's witness chains (links, bundle, re-run);
+                                           a spec's results folder means its latest run
   attnbench plugins                        list built-in profilers and power sources, their options,
                                            and whether each is available here (and why not)
 
   (attnbench is: deno run -A cli.ts   or   bun cli.ts)
 
+Where results go:
+  Without --out, each run writes a new folder results/<spec name>/<run id>/ (or under the
+  spec's output.dir), <run id> being the UTC time and the spec's hash prefix, and points
+  results/<spec name>/latest at it. --out DIR writes to DIR, which must be missing or empty.
+
 Options:
-  --out DIR          results folder (default: the spec's output.dir, else results/<name>)
+  --out DIR          results folder for this run (refused if it holds an earlier run)
+  --resume           continue the run in --out DIR (else the spec's latest run): keep its ok
+                     cases as measured, run the failed and missing ones; refused if the spec
+                     changed (bench.timeout_ms and bench.memory_limit_mb may change)
+  --force            replace the earlier run in --out DIR
   --filter EXPR      run a subset: a config-hash prefix (4+ hex digits) or conditions
                      joined by commas, e.g. "seq_len>=256,d=64" or "kernel=softmax";
                      repeat --filter to run the union
   --dry-run          list the cases, their config hashes and the count; run nothing
   --strict           fail when a plugin is unavailable instead of skipping it
-  -q, --quiet        no progress on stderr
+  --in-process       measure in this process instead of a supervised worker: no time or
+                     memory caps, a crashing kernel ends the run (for debugging with --inspect)
+  -q, --quiet        no progress on stderr (failures are still printed)
   -h, --help         this text
   -V, --version      print the version
 
 Examples:
   deno run -A cli.ts specs/mincut.yaml
   bun cli.ts specs/softmax-sweep.yaml --out /tmp/sweep
+  deno run -A cli.ts specs/softmax-sweep.yaml --resume              # finish the latest run
+  deno run -A cli.ts specs/softmax-sweep.yaml --out /tmp/sweep --resume
   deno run -A cli.ts specs/softmax-sweep.yaml --dry-run --filter "seq_len=128"
   deno run -A cli.ts validate specs/softmax-sweep.yaml
   deno run -A cli.ts schema > spec.schema.json
   deno run -A cli.ts verify results/mincut
 
-Exit codes: 0 all cases measured; 1 a case or plugin failed; 2 a mistake in the spec or the
-command line (the message names the file, field and line:column); 130 stopped by Ctrl-C after
-the current case (finished cases stay written; a second Ctrl-C quits at once).
+Each case runs in a worker process under a wall-clock cap (bench.timeout_ms, default 60 s +
+3 × max_time_ms) and a memory cap (bench.memory_limit_mb, default half the machine's memory):
+a case that hangs, exits, crashes or runs out of memory is recorded as failed with the cause,
+and the next case runs.
+
+Signals: the first Ctrl-C (or SIGTERM) stops the run after the current case; the second kills
+the current case and stops at once; either way the finished cases stay written, the manifest
+says "interrupted", and --resume finishes the run.
+
+Exit codes:
+  0    every case measured
+  1    a case failed, or a plugin failed in setup, report or teardown (printed on stderr,
+       even with -q; details in the manifest)
+  2    a mistake in the spec, the command line or the output folder (one line naming the
+       file, field and line:column, or the folder); nothing is measured
+  130  stopped by Ctrl-C (SIGINT);  143  stopped by SIGTERM
 Docs: docs/spec.md (spec reference), docs/outputs.md (files written), docs/errors.md (codes).
 `;

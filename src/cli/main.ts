@@ -14,10 +14,14 @@ import path from "node:path";
 import { parseArgs } from "node:util";
 import { toJsonSchema } from "@valibot/to-json-schema";
 import { AttnbenchError, describe, SpecError } from "../errors.ts";
+import type { Manifest } from "../output/manifest.ts";
+import { findRunFolder, readManifest } from "../output/run_folder.ts";
+import { runState } from "../output/run_state.ts";
 import { planRun } from "../plan.ts";
 import type { ProgressSink } from "../progress.ts";
 import { runPlan } from "../runner.ts";
 import { loadSpec } from "../spec/load.ts";
+import { type DenoPermission, missingDenoPermissions } from "../runtime.ts";
 import { specSchema } from "../spec/schema.ts";
 import { VERSION } from "../version.ts";
 import { verifyResults } from "../witness/verify.ts";
@@ -29,15 +33,20 @@ import { formatCaseList, formatSummary } from "./report.ts";
 export interface CliIo {
   stdout: (text: string) => void;
   stderr: ProgressSink;
-  /** Aborted on Ctrl-C: a run stops before its next case (see `RunOptions.signal`). */
+  /** Aborted on the first Ctrl-C or SIGTERM: a run stops after its current case (see `RunOptions.signal`). */
   signal?: AbortSignal;
+  /** Aborted on the second: the running case is killed and the run stops at once. */
+  stopNow?: AbortSignal;
 }
 
 const OPTIONS = {
   out: { type: "string" },
+  resume: { type: "boolean" },
+  force: { type: "boolean" },
   filter: { type: "string", multiple: true },
   "dry-run": { type: "boolean" },
   strict: { type: "boolean" },
+  "in-process": { type: "boolean" },
   quiet: { type: "boolean", short: "q" },
   help: { type: "boolean", short: "h" },
   version: { type: "boolean", short: "V" },
@@ -45,8 +54,18 @@ const OPTIONS = {
 
 const COMMANDS = ["run", "validate", "schema", "verify", "plugins"];
 
+/** Deno permissions each command needs (a run also writes and starts worker processes). */
+const PERMISSIONS: Record<string, DenoPermission[]> = {
+  run: ["read", "write", "env", "sys", "run"],
+  validate: ["read", "env", "sys"],
+  verify: ["read", "env", "sys"],
+  plugins: ["read", "env", "sys"],
+  schema: [],
+};
+
 /**
- * Runs the CLI; returns the exit code (0 ok, 1 failure, 2 user mistake).
+ * Runs the CLI; returns the exit code: 0 every case ok, 1 a case or plugin failed, 2 a mistake in
+ * the spec, the command line or the output folder, 130/143 interrupted by SIGINT/SIGTERM.
  *
  * @example
  * ```ts
@@ -60,6 +79,15 @@ export async function main(argv: string[], io: CliIo): Promise<number> {
     if (error instanceof AttnbenchError) {
       io.stderr.write(`error: ${error.message}\n`);
       return error.exitCode;
+    }
+    const name = (error as { name?: string }).name;
+    if (name === "NotCapable" || name === "PermissionDenied") {
+      io.stderr.write(
+        `error: Deno refused: ${
+          describe(error)
+        }; run attnbench with its permissions: deno run -A cli.ts ...\n`,
+      );
+      return 2;
     }
     io.stderr.write(
       `internal error (a bug in attnbench, please report it): ${
@@ -85,6 +113,15 @@ async function dispatch(argv: string[], io: CliIo): Promise<number> {
   const args = COMMANDS.includes(first) ? rest : positionals;
   if (first === undefined) {
     throw new SpecError("CLI_USAGE", "no spec given; expected: attnbench <spec.yaml> (see --help)");
+  }
+  const missing = missingDenoPermissions(PERMISSIONS[command]);
+  if (missing.length > 0) {
+    throw new SpecError(
+      "CLI_PERMISSION",
+      `Deno was not given the permissions attnbench ${command} needs (missing: ${
+        missing.map((p) => `--allow-${p}`).join(" ")
+      }); run it as deno run -A cli.ts ${argv.join(" ")}`,
+    );
   }
 
   if (command === "schema") {
@@ -115,27 +152,54 @@ async function dispatch(argv: string[], io: CliIo): Promise<number> {
   }
   const result = await runPlan(plan, {
     outputDir: values.out,
+    resume: values.resume ?? false,
+    force: values.force ?? false,
     filter: values.filter ?? [],
     strict: values.strict ?? false,
+    isolation: values["in-process"] ? "in-process" : "process",
     progress: values.quiet ? undefined : io.stderr,
     signal: io.signal,
+    stopNow: io.stopNow,
+    workerOutput: io.stderr,
   });
   io.stdout(formatSummary(result));
   for (const report of result.reports) io.stdout(report);
   const witnessed = fs.existsSync(path.join(result.outputDir, "witness", "bundle.json"));
   const verified = witnessed ? await verify(result.outputDir, io) : 0;
-  const failed = result.manifest.summary.failed;
-  if (failed > 0) {
+  return Math.max(reportFailures(result.manifest, result.outputDir, io), verified);
+}
+
+/** Prints every failure on stderr (even with `-q`); 1 if there was any, else 0. */
+function reportFailures(manifest: Manifest, dir: string, io: CliIo): number {
+  const failed = manifest.cases.filter((c) => c.status === "failed");
+  for (const c of failed) {
+    const params = Object.entries(c.params).map(([k, v]) => `${k}=${v}`).join(" ");
     io.stderr.write(
-      `error: ${failed} of ${result.manifest.summary.total} cases failed; their errors are in ${result.outputDir}/manifest.json\n`,
+      `error: case ${c.index} (${c.kernel.name} ${params} [${
+        c.config_hash.slice(0, 8)
+      }]) failed: ${c.error}\n`,
     );
-    return 1;
   }
-  return verified;
+  for (const error of manifest.errors) io.stderr.write(`error: ${error}\n`);
+  if (failed.length > 0) {
+    io.stderr.write(
+      `error: ${failed.length} of ${manifest.summary.total} cases failed; their errors are in ${dir}/manifest.json; rerun them with --resume\n`,
+    );
+  }
+  return failed.length > 0 || manifest.errors.length > 0 ? 1 : 0;
 }
 
 async function verify(dir: string, io: CliIo): Promise<number> {
-  const result = await verifyResults(dir);
+  const folder = findRunFolder(dir);
+  const manifest = readManifest(folder);
+  const state = runState(folder, manifest);
+  if (state.status === "crashed" || state.status === "running") {
+    io.stdout(
+      `witness reproducible: FAIL (${folder}: the run is ${state.description}; finish it with --resume)`,
+    );
+    return 1;
+  }
+  const result = await verifyResults(folder);
   io.stdout(`witness reproducible: ${result.ok ? "PASS" : "FAIL"} (${result.message})`);
   return result.ok ? 0 : 1;
 }

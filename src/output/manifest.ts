@@ -11,9 +11,10 @@
  * ```
  * @module
  */
-import type { InputShape } from "../contracts.ts";
+import type { InputShape, Metrics } from "../contracts.ts";
 import { configHash } from "../hash.ts";
 import type { PluginStatus } from "../host.ts";
+import type { CaseLimits } from "../limits.ts";
 import type { Origin } from "../resolve.ts";
 import type { RuntimeInfo } from "../runtime.ts";
 import type { Spec } from "../spec/schema.ts";
@@ -26,12 +27,21 @@ export interface CaseRecord {
   kernel: { name: string; version: string; ref: string; origin: Origin };
   params: Record<string, unknown>;
   shape: InputShape;
+  /**
+   * `pending` until measured (also when a run stopped during the case: then `error` says where),
+   * `ok`, or `failed` with `error` in plain words (`timed out after 3000 ms during run()`).
+   */
   status: "pending" | "ok" | "failed";
   error?: string;
   /** Median time per call, µs (absent until measured). */
   median_us?: number;
   /** Kernel flops ÷ median time, where the kernel declares flops. */
   gflops?: number | null;
+  /** Samples and calls of the timed loop. */
+  samples?: number;
+  calls?: number;
+  /** Each plugin's metrics, by plugin name: results.csv's row is rebuilt from this record alone. */
+  metrics?: Record<string, Metrics>;
   /** Wall time of the whole case (inputs, prepare, plugins, measurement), ms. */
   duration_ms?: number;
   /** Files written for this case, relative to the results folder. */
@@ -45,20 +55,42 @@ export interface EnvironmentRecord extends RuntimeInfo {
   fingerprint: string;
 }
 
+/** One time a run was started or resumed. */
+export interface SessionRecord {
+  started_at: string;
+  finished_at?: string;
+  pid: number;
+  host: string;
+  /** Cases measured in this session (plan indices of the run's records). */
+  ran: number;
+}
+
 /** manifest.json */
 export interface Manifest {
   schema_version: number;
   attnbench: { version: string };
   /**
    * `running` until the last case, then `complete`; `interrupted` when the user stopped it
-   * (Ctrl-C), `aborted` when an error stopped it early. Cases not reached stay `pending`.
+   * (Ctrl-C, SIGTERM), `aborted` when an error stopped it early. Cases not reached stay
+   * `pending`. A run killed outright leaves `running`; readers report it as `crashed` once its
+   * process is gone (see run_state.ts).
    */
   status: "running" | "complete" | "interrupted" | "aborted";
   started_at: string;
   finished_at?: string;
-  /** `dir`: absolute folder of the spec, against which its relative kernel and plugin paths resolve. */
-  spec: { file: string; dir: string; sha256: string; resolved: Spec };
+  /** The process writing the run (the last session's). */
+  process: { pid: number; host: string };
+  /** Every session of the run: the first, then one per `--resume`. */
+  sessions: SessionRecord[];
+  /**
+   * `dir`: absolute folder of the spec, against which its relative kernel and plugin paths
+   * resolve; `identity_sha256`: hash of the resolved spec without what may change on `--resume`
+   * (description, output, and the caps `bench.timeout_ms`, `bench.memory_limit_mb`).
+   */
+  spec: { file: string; dir: string; sha256: string; identity_sha256: string; resolved: Spec };
   environment: EnvironmentRecord;
+  /** The caps every case ran under (see src/limits.ts). */
+  limits: CaseLimits;
   filter: string[];
   plugins: PluginStatus[];
   cases: CaseRecord[];
@@ -66,6 +98,12 @@ export interface Manifest {
   files: string[];
   summary: { total: number; ok: number; failed: number; pending: number };
   warnings: string[];
+  /**
+   * Failures outside any case, each one line: a plugin hook that threw in setup, report or
+   * teardown, a worker process lost while setting up or reporting. Any makes the run exit 1.
+   */
+  errors: string[];
+  /** What stopped the run early (interrupted or aborted). */
   error?: string;
 }
 

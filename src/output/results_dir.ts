@@ -1,31 +1,35 @@
 /**
  * The results folder: per-case CSV tables, `results.csv` (one row per case) and `manifest.json`.
- * Every file is written atomically; `results.csv` and the manifest are rewritten after each case
- * so that finished cases are never lost when a later one fails or the run is interrupted.
+ * Every file is written atomically and flushed to disk. A case is committed in one step: its
+ * tables first, then results.csv and manifest.json, both written and flushed under temporary
+ * names and renamed one right after the other, so the two always agree on which cases are done
+ * (only a power cut between the two renames can leave results.csv one case ahead; the manifest is
+ * the record, and `--resume` rewrites results.csv from it).
  *
  * @example
  * ```ts
  * import { ResultsDir } from "./results_dir.ts";
- * const dir = new ResultsDir("results/softmax-sweep");
+ * const dir = new ResultsDir("results/softmax-sweep/20261206T230212Z-3f2a1c0d");
  * const file = await dir.writeTable(table, "3f2a...");
+ * await dir.commit(manifest);
  * ```
  * @module
  */
+import fs from "node:fs/promises";
 import path from "node:path";
+import { parse } from "csv-parse/sync";
 import type { MetricValue, Table } from "../contracts.ts";
-import { writeFileAtomic } from "./atomic.ts";
+import { stageFile, writeFileAtomic } from "./atomic.ts";
 import { toCsv } from "./csv.ts";
 import type { Manifest } from "./manifest.ts";
-
-/** A results.csv row: column → value. */
-export type ResultRow = Record<string, MetricValue>;
+import { resultTable } from "./result_rows.ts";
 
 /**
- * Writer for one results folder.
+ * Writer (and reader of its own tables) for one results folder.
  *
  * @example
  * ```ts
- * await new ResultsDir("out").writeManifest(manifest);
+ * await new ResultsDir("out").commit(manifest);
  * ```
  */
 export class ResultsDir {
@@ -49,10 +53,34 @@ export class ResultsDir {
     return relative;
   }
 
-  /** Rewrites `results.csv` with the given columns, one row per case. */
-  async writeResults(columns: string[], rows: ResultRow[]): Promise<void> {
-    const cells = rows.map((row) => columns.map((c) => row[c] ?? null));
-    await writeFileAtomic(path.join(this.root, "results.csv"), toCsv(columns, cells));
+  /**
+   * Reads back a table written by {@link writeTable}: the `config_hash` column dropped, numbers,
+   * `true`/`false` and empty cells (null) typed as they were written.
+   */
+  async readTable(relative: string): Promise<Table> {
+    const text = await fs.readFile(path.join(this.root, relative), "utf8");
+    const [header, ...records] = parse(text, { relax_column_count: false }) as string[][];
+    const width = header.length - 1;
+    return {
+      name: relative.split("/")[0],
+      columns: header.slice(0, width),
+      rows: records.map((cells) => cells.slice(0, width).map(typedCell)),
+    };
+  }
+
+  /** Writes results.csv (rebuilt from the manifest's case records) and manifest.json as one step. */
+  async commit(manifest: Manifest): Promise<void> {
+    const { columns, rows } = resultTable(manifest.cases);
+    const csv = await stageFile(path.join(this.root, "results.csv"), toCsv(columns, rows));
+    let json;
+    try {
+      json = await stageFile(path.join(this.root, "manifest.json"), JSON.stringify(manifest, null, 2) + "\n");
+    } catch (error) {
+      await csv.discard();
+      throw error;
+    }
+    await csv.commit();
+    await json.commit();
   }
 
   /** Writes a file at a relative path (`/` separators) inside the folder; refuses to leave it. */
@@ -64,8 +92,17 @@ export class ResultsDir {
     await writeFileAtomic(target, data);
   }
 
-  /** Rewrites `manifest.json`. */
+  /** Rewrites `manifest.json` alone (for changes that do not touch any case). */
   async writeManifest(manifest: Manifest): Promise<void> {
     await writeFileAtomic(path.join(this.root, "manifest.json"), JSON.stringify(manifest, null, 2) + "\n");
   }
+}
+
+const NUMBER = /^-?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?$|^-?Infinity$|^NaN$/;
+
+function typedCell(cell: string): MetricValue {
+  if (cell === "") return null;
+  if (cell === "true") return true;
+  if (cell === "false") return false;
+  return NUMBER.test(cell) ? Number(cell) : cell;
 }

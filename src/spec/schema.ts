@@ -11,6 +11,7 @@
  * ```
  * @module
  */
+import path from "node:path";
 import * as v from "valibot";
 
 const scalar = v.union(
@@ -68,8 +69,29 @@ const budget = v.pipe(
       ),
       3,
     ),
-  }, "a map with min_samples, max_samples, min_time_ms, max_time_ms, warmup"),
+    /** Wall-clock cap of a whole case in its worker process, ms (not hashed; see src/limits.ts). */
+    timeout_ms: v.optional(
+      v.pipe(
+        v.number("a positive number of milliseconds"),
+        v.gtValue(0, "a positive number of milliseconds"),
+        v.finite("a positive number of milliseconds"),
+      ),
+    ),
+    /** Resident memory cap of the worker process, MiB (not hashed; see src/limits.ts). */
+    memory_limit_mb: v.optional(
+      v.pipe(
+        v.number("a whole number of MiB, at least 64"),
+        v.integer("a whole number of MiB, at least 64"),
+        v.minValue(64, "a whole number of MiB, at least 64"),
+        v.safeInteger("a whole number of MiB, at least 64"),
+      ),
+    ),
+  }, "a map with min_samples, max_samples, min_time_ms, max_time_ms, warmup, timeout_ms, memory_limit_mb"),
   v.check((b) => b.min_samples <= b.max_samples, "min_samples ≤ max_samples"),
+  v.check(
+    (b) => b.timeout_ms === undefined || b.timeout_ms > b.max_time_ms,
+    "timeout_ms greater than max_time_ms (a case's cap must leave room for its timed loop)",
+  ),
 );
 
 /** Spec version 1. */
@@ -115,7 +137,22 @@ export const specSchema = v.strictObject({
   ),
   bench: v.optional(budget, {}),
   plugins: v.optional(v.array(pluginEntry, "a list of plugins"), ["latency"]),
-  output: v.optional(v.strictObject({ dir: v.optional(v.string("a directory path")) }, "a map with dir"), {}),
+  output: v.optional(
+    v.strictObject({
+      /** The spec's results folder (runs go to <dir>/<run id>/); relative to the working directory. */
+      dir: v.optional(
+        v.pipe(
+          v.string("a folder path"),
+          v.nonEmpty("a folder path, such as results/my-study"),
+          v.check(
+            (dir) => path.resolve(dir) !== path.parse(path.resolve(dir)).root,
+            "a folder other than the root",
+          ),
+        ),
+      ),
+    }, "a map with dir"),
+    {},
+  ),
 }, "a map with version, name, kernel and params");
 
 /** A validated spec, defaults filled in. */

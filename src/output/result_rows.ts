@@ -1,0 +1,75 @@
+/**
+ * results.csv as a function of manifest.json: one row per case that has an outcome, rebuilt from
+ * its case record alone (parameters, timing, each plugin's metrics, error). A resumed run and an
+ * uninterrupted one therefore write the same rows for the same records.
+ *
+ * @example
+ * ```ts
+ * import { resultTable } from "./result_rows.ts";
+ * const { columns, rows } = resultTable(manifest.cases);
+ * ```
+ * @module
+ */
+import type { MetricValue } from "../contracts.ts";
+import type { CaseRecord } from "./manifest.ts";
+
+/** A results.csv row: column → value. */
+export type ResultRow = Record<string, MetricValue>;
+
+const LEADING = ["config_hash", "role", "kernel", "kernel_version", "status"];
+const TRAILING = ["error"];
+
+/**
+ * The row of one case record: `config_hash, role, kernel, kernel_version, status`, its parameters,
+ * `samples, calls, gflops`, every plugin metric as `<plugin>_<metric>`, and `error`.
+ *
+ * @example
+ * ```ts
+ * resultRow(manifest.cases[0]).latency_p50_us; // 52.1
+ * ```
+ */
+export function resultRow(record: CaseRecord): ResultRow {
+  const row: ResultRow = {
+    config_hash: record.config_hash,
+    role: record.role,
+    kernel: record.kernel.name,
+    kernel_version: record.kernel.version,
+    status: record.status,
+  };
+  for (const [name, value] of Object.entries(record.params)) row[name] = value as MetricValue;
+  if (record.status === "ok") {
+    row.samples = record.samples ?? null;
+    row.calls = record.calls ?? null;
+    row.gflops = record.gflops ?? null;
+  }
+  for (const [plugin, values] of Object.entries(record.metrics ?? {})) {
+    for (const [key, value] of Object.entries(values)) row[`${plugin}_${key}`] = value;
+  }
+  if (record.error !== undefined && record.status === "failed") row.error = record.error;
+  return row;
+}
+
+/**
+ * Columns and rows of results.csv for the records that have an outcome (`ok` or `failed`), in
+ * plan order; columns appear in the order rows first use them, `error` last.
+ *
+ * @example
+ * ```ts
+ * resultTable(manifest.cases).columns.slice(0, 5); // ["config_hash", "role", "kernel", "kernel_version", "status"]
+ * ```
+ */
+export function resultTable(records: CaseRecord[]): { columns: string[]; rows: MetricValue[][] } {
+  const rows = records.filter((r) => r.status !== "pending").map(resultRow);
+  const seen = new Set<string>(LEADING);
+  const columns = [...LEADING];
+  for (const row of rows) {
+    for (const key of Object.keys(row)) {
+      if (!seen.has(key) && !TRAILING.includes(key)) {
+        seen.add(key);
+        columns.push(key);
+      }
+    }
+  }
+  columns.push(...TRAILING);
+  return { columns, rows: rows.map((row) => columns.map((c) => row[c] ?? null)) };
+}

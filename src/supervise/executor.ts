@@ -1,0 +1,206 @@
+/**
+ * Measures cases: the work a worker process does for the supervisor (and what `--in-process`
+ * does in the supervisor's own process). Per case: inputs → `kernel.prepare` → evaluation
+ * samples → plugins' `start` → mitata `measure()` → plugins' `stop` and `tables`. It announces
+ * each phase before entering it, so that a case that never returns can be named by where it hung.
+ *
+ * @example
+ * ```ts
+ * import { CaseExecutor } from "./executor.ts";
+ * const executor = new CaseExecutor(plan, [0, 1], { outputDir, strict: false, disabled: [] }, hooks);
+ * await executor.open();
+ * const result = await executor.run(0);
+ * await executor.close();
+ * ```
+ * @module
+ */
+import type { AttentionInputs, CaseContext, CaseOutcome, KernelInstance, RunContext } from "../contracts.ts";
+import { caseInfo } from "../case_info.ts";
+import { describe, KernelError } from "../errors.ts";
+import { PluginHost } from "../host.ts";
+import { measureCall } from "../measure.ts";
+import { ResultsDir } from "../output/results_dir.ts";
+import type { CasePlan, RunPlan } from "../plan.ts";
+import { runtimeInfo } from "../runtime.ts";
+import { nearestRank } from "../stats.ts";
+import type { CaseResult, Closed, Opened, Reported } from "./protocol.ts";
+
+/** Where the executor writes and what it leaves out. */
+export interface ExecutorSettings {
+  outputDir: string;
+  strict: boolean;
+  /** Names of plugins not to start. */
+  disabled: string[];
+}
+
+/** What the executor tells its supervisor while it works. */
+export interface ExecutorHooks {
+  /** Called before each phase: `prepare()`, `run()`, `[profiler power] start()`, ... */
+  phase(phase: string): void;
+  /** Called after a report hook wrote a file into the results folder (relative path). */
+  file(relative: string): void;
+}
+
+/**
+ * Runs the cases of one plan, one at a time, on one set of plugin instances.
+ *
+ * @example
+ * ```ts
+ * const executor = new CaseExecutor(plan, selected, settings, { phase: () => {}, file: () => {} });
+ * ```
+ */
+export class CaseExecutor {
+  readonly #plan: RunPlan;
+  readonly #position: Map<number, number>;
+  readonly #total: number;
+  readonly #hooks: ExecutorHooks;
+  readonly #host: PluginHost;
+  readonly #run: RunContext;
+  readonly #inputs = new Map<string, AttentionInputs>();
+
+  constructor(plan: RunPlan, selected: number[], settings: ExecutorSettings, hooks: ExecutorHooks) {
+    this.#plan = plan;
+    this.#position = new Map(selected.map((index, position) => [index, position]));
+    this.#total = selected.length;
+    this.#hooks = hooks;
+    const env = runtimeInfo();
+    const specDir = plan.loaded.dir;
+    const plugins = plan.plugins.filter((p) => !settings.disabled.includes(p.definition.name));
+    this.#host = new PluginHost(plugins, { env, outputDir: settings.outputDir, specDir }, {
+      strict: settings.strict,
+      onPhase: hooks.phase,
+    });
+    const dir = new ResultsDir(settings.outputDir);
+    this.#run = {
+      env,
+      outputDir: settings.outputDir,
+      specDir,
+      cases: selected.length,
+      writeFile: async (relative, data) => {
+        await dir.writeFile(relative, data);
+        hooks.file(relative);
+      },
+    };
+  }
+
+  /** Detects, creates and sets up the plugins (`strict`: an unavailable one throws). */
+  async open(): Promise<Opened> {
+    await this.#host.open(this.#run);
+    return { statuses: this.#host.statuses, wantsSamples: this.#host.wantsSamples };
+  }
+
+  /** Measures the case at plan index `index`; a failure is returned, not thrown. */
+  async run(index: number): Promise<CaseResult> {
+    const result: CaseResult = { status: "failed", metrics: {}, tables: [] };
+    try {
+      const [c, ctx] = this.#context(index);
+      if (this.#host.wantsSamples) await this.#samples(c, ctx, false);
+      await this.#host.start(ctx);
+      this.#hooks.phase("run()");
+      const measurement = await this.#kernelCall(
+        c,
+        () => measureCall(() => ctx.instance.run(), this.#plan.budget),
+      );
+      result.metrics = await this.#host.stop(ctx, measurement);
+      result.tables = await this.#host.tables(ctx);
+      result.timing = {
+        median_ns: nearestRank(measurement.samples_ns, 50),
+        samples: measurement.samples_ns.length,
+        calls: measurement.total_calls,
+      };
+      result.status = "ok";
+    } catch (error) {
+      result.error = describe(error);
+    }
+    // Let work the case left queued (a kernel's timer) run now, so what it throws is this case's.
+    this.#hooks.phase("the wait for timers the case left behind");
+    await new Promise((resolve) => setTimeout(resolve, 0));
+    return result;
+  }
+
+  /**
+   * Runs the evaluation samples of an already measured case through the plugins' `sample` hooks
+   * again (with `replay: true`, no timed window), so that state they keep across cases is rebuilt
+   * in a fresh worker: after a crash, or when a run is resumed.
+   */
+  async replay(index: number): Promise<void> {
+    if (this.#host.wantsSamples) await this.#samples(...this.#context(index), true);
+  }
+
+  /** Calls the plugins' `report` hooks; a hook that throws is returned as an error line. */
+  async report(outcomes: CaseOutcome[]): Promise<Reported> {
+    this.#hooks.phase("report");
+    const { texts, errors } = await this.#host.report(this.#run, outcomes);
+    return { texts, errors: errors.map((e) => e.message) };
+  }
+
+  /** Tears the plugins down, in reverse order. */
+  async close(): Promise<Closed> {
+    await this.#host.close(this.#run);
+    return { statuses: this.#host.statuses, errors: this.#host.teardownErrors.map((e) => e.message) };
+  }
+
+  /** The case at plan index `index`, its inputs (sample 0) generated and its kernel prepared. */
+  #context(index: number): [CasePlan, CaseContext] {
+    const c = this.#plan.cases[index];
+    const position = this.#position.get(index) ?? index;
+    this.#hooks.phase("input generation");
+    const inputs = this.#inputsFor(c, 0);
+    const instance = this.#prepare(c, inputs);
+    return [c, { ...this.#run, case: caseInfo(c, position, this.#total), instance, inputs }];
+  }
+
+  /** Evaluation samples on one fresh instance, in order, outside the timed window. */
+  async #samples(c: CasePlan, ctx: CaseContext, replay: boolean): Promise<void> {
+    let instance = this.#prepare(c, ctx.inputs);
+    for (let index = 0; index < this.#plan.loaded.spec.inputs.samples; index++) {
+      this.#hooks.phase(`evaluation sample ${index}`);
+      const inputs = this.#inputsFor(c, index);
+      if (index > 0) {
+        if (instance.load) instance.load(inputs);
+        else instance = this.#prepare(c, inputs);
+      }
+      this.#hooks.phase(`run() of evaluation sample ${index}`);
+      const t0 = performance.now();
+      await this.#kernelCall(c, () => instance.run());
+      const wall_time_us = (performance.now() - t0) * 1000;
+      await this.#host.sample({ ...ctx, instance, inputs }, {
+        index,
+        seed: this.#plan.loaded.spec.seed + index,
+        inputs,
+        instance,
+        wall_time_us,
+        replay,
+      });
+    }
+  }
+
+  #inputsFor(c: CasePlan, sample: number): AttentionInputs {
+    const key = `${c.inputs_key}#${sample}`;
+    let inputs = this.#inputs.get(key);
+    if (!inputs) {
+      const { generator, generatorOptions, loaded } = this.#plan;
+      inputs = generator.generate(c.shape, loaded.spec.seed + sample, generatorOptions);
+      this.#inputs.set(key, inputs);
+    }
+    return inputs;
+  }
+
+  /** Calls into the kernel; what it throws becomes `[kernel NAME] ...` (code KERNEL_RUN). */
+  async #kernelCall<T>(c: CasePlan, call: () => T | Promise<T>): Promise<T> {
+    try {
+      return await call();
+    } catch (cause) {
+      throw new KernelError("KERNEL_RUN", c.kernel.definition.name, cause);
+    }
+  }
+
+  #prepare(c: CasePlan, inputs: AttentionInputs): KernelInstance {
+    this.#hooks.phase("prepare()");
+    try {
+      return c.kernel.definition.prepare(c.params, inputs);
+    } catch (cause) {
+      throw new KernelError("KERNEL_PREPARE", c.kernel.definition.name, cause);
+    }
+  }
+}

@@ -1,0 +1,177 @@
+import { describe, expect, test } from "bun:test";
+import fs from "node:fs";
+import path from "node:path";
+import process from "node:process";
+import { parse } from "csv-parse/sync";
+import { processesWith, runCli, startCli } from "./support/cli_process.ts";
+import { ROOT, tempDir, writeSpec } from "./support/temp.ts";
+
+const FAULTY = path.join(ROOT, "tests", "fixtures", "kernels", "faulty.ts");
+
+/** Cases at seq_len 4, 8, 16; the one at 8 spins forever; `timeout` caps each case. */
+function spinSpec(timeout: number): string {
+  return `version: 1
+name: spin
+kernel: ${FAULTY}
+params:
+  seq_len: [4, 8, 16]
+  d: 4
+  fault: spin
+  fault_at: 8
+bench:
+  min_samples: 3
+  max_samples: 20
+  min_time_ms: 1
+  max_time_ms: 200
+  warmup: 1
+  timeout_ms: ${timeout}
+`;
+}
+
+/** Four ordinary cases of about half a second each. */
+const SLOW = `version: 1
+name: slow
+kernel: softmax
+params:
+  seq_len: [8, 16, 24, 32]
+  d: 4
+bench:
+  min_samples: 3
+  min_time_ms: 400
+  max_time_ms: 1000
+  warmup: 20
+`;
+
+function readManifest(dir: string) {
+  return JSON.parse(fs.readFileSync(path.join(dir, "manifest.json"), "utf8"));
+}
+
+function readRows(dir: string): Record<string, string>[] {
+  return parse(fs.readFileSync(path.join(dir, "results.csv"), "utf8"), { columns: true });
+}
+
+/** Waits until no process has `needle` in its command line (the run's workers are gone). */
+async function noProcessesWith(needle: string, withinMs: number): Promise<number[]> {
+  const until = performance.now() + withinMs;
+  let left = processesWith(needle);
+  while (left.length > 0 && performance.now() < until) {
+    await new Promise((r) => setTimeout(r, 100));
+    left = processesWith(needle);
+  }
+  return left;
+}
+
+describe("signals", () => {
+  test(
+    "one Ctrl-C during a spinning kernel: the case runs to its cap, then the run stops (130)",
+    async () => {
+      const dir = tempDir();
+      const out = path.join(dir, "out");
+      const run = startCli([writeSpec(dir, spinSpec(2500)), "--out", out]);
+      await run.waitFor(/\[1\/3\] .* ok /);
+      process.kill(run.pid, "SIGINT");
+      const { code, stderr } = await run.done;
+      expect(code).toBe(130);
+      expect(stderr).toContain("interrupt (SIGINT): stopping after the current case");
+      expect(stderr).toContain("FAILED timed out after 2500 ms during run() (bench.timeout_ms)");
+      expect(stderr).toMatch(
+        /error: interrupted after 2 of 3 cases; the finished ones are in .*; finish the run with --resume\n$/,
+      );
+      const manifest = readManifest(out);
+      expect(manifest.status).toBe("interrupted");
+      expect(manifest.cases.map((c: { status: string }) => c.status)).toEqual(["ok", "failed", "pending"]);
+      expect(readRows(out).map((r) => r.status)).toEqual(["ok", "failed"]);
+      expect(fs.existsSync(path.join(out, ".attnbench.lock"))).toBe(false);
+    },
+    60_000,
+  );
+
+  test("a second Ctrl-C quits at once, kills the spinning case and leaves a truthful manifest", async () => {
+    const dir = tempDir();
+    const out = path.join(dir, "out");
+    const run = startCli([writeSpec(dir, spinSpec(120_000)), "--out", out]);
+    await run.waitFor(/\[1\/3\] .* ok /);
+    await new Promise((r) => setTimeout(r, 300)); // the worker is now inside run() of case 1
+    process.kill(run.pid, "SIGINT");
+    await run.waitFor(/stopping after the current case/);
+    const sent = performance.now();
+    process.kill(run.pid, "SIGINT");
+    const { code, stderr } = await run.done;
+    expect(performance.now() - sent).toBeLessThan(10_000);
+    expect(code).toBe(130);
+    expect(stderr).toContain("interrupt (SIGINT): stopping at once");
+    expect(stderr).not.toContain("    at ");
+    const manifest = readManifest(out);
+    expect(manifest.status).toBe("interrupted");
+    expect(manifest.cases.map((c: { status: string }) => c.status)).toEqual(["ok", "pending", "pending"]);
+    expect(manifest.cases[1].error).toBe("stopped at once by a second interrupt during run()");
+    expect(manifest.summary).toEqual({ total: 3, ok: 1, failed: 0, pending: 2 });
+    expect(readRows(out).map((r) => r.status)).toEqual(["ok"]);
+    expect(await noProcessesWith(out, 5000)).toEqual([]);
+  }, 60_000);
+
+  test("SIGTERM stops after the current case like Ctrl-C, with exit code 143", async () => {
+    const dir = tempDir();
+    const out = path.join(dir, "out");
+    const run = startCli([writeSpec(dir, SLOW), "--out", out]);
+    await run.waitFor(/\[1\/4\] .* ok /);
+    process.kill(run.pid, "SIGTERM");
+    const { code, stderr } = await run.done;
+    expect(code).toBe(143);
+    expect(stderr).toContain("interrupt (SIGTERM): stopping after the current case");
+    const manifest = readManifest(out);
+    expect(manifest.status).toBe("interrupted");
+    expect(manifest.error).toMatch(/^interrupted by SIGTERM after [12] of 4 cases$/);
+    const ok = manifest.summary.ok;
+    expect(ok === 1 || ok === 2).toBe(true);
+    expect(readRows(out)).toHaveLength(ok);
+  }, 60_000);
+
+  test("SIGKILL leaves a run that readers call crashed; --resume finishes it, each case once", async () => {
+    const dir = tempDir();
+    const out = path.join(dir, "out");
+    const spec = writeSpec(dir, SLOW);
+    const run = startCli([spec, "--out", out]);
+    await run.waitFor(/\[2\/4\] .* ok /);
+    process.kill(run.pid, "SIGKILL");
+    await run.done;
+    // The worker's watchdog ends it once its supervisor is gone.
+    expect(await noProcessesWith(out, 5000)).toEqual([]);
+    const before = readManifest(out);
+    expect(before.status).toBe("running");
+    const kept = before.cases.filter((c: { status: string }) => c.status === "ok");
+    expect(kept.length).toBeGreaterThanOrEqual(2);
+    expect(readRows(out)).toHaveLength(kept.length);
+
+    const verify = await runCli(["verify", out]);
+    expect(verify.code).toBe(1);
+    expect(verify.stdout).toMatch(
+      /the run is crashed: manifest left running by pid \d+ on .*, which is no longer running/,
+    );
+    const again = await runCli([spec, "--out", out]);
+    expect(again.code).toBe(2);
+    expect(again.stderr).toMatch(
+      /holds an earlier run \(crashed: .*\); use --resume to continue it or --force to replace it/,
+    );
+
+    const resumed = await runCli([spec, "--out", out, "--resume"]);
+    expect(resumed.stderr).toMatch(/took over the lock .* which is no longer running/);
+    expect(resumed.stderr).toMatch(/resuming .* \(crashed: .*\): \d of 4 cases to run/);
+    expect(resumed.code).toBe(0);
+    const after = readManifest(out);
+    expect(after.status).toBe("complete");
+    expect(after.summary).toEqual({ total: 4, ok: 4, failed: 0, pending: 0 });
+    expect(new Set(after.cases.map((c: { config_hash: string }) => c.config_hash)).size).toBe(4);
+    for (const k of kept) {
+      const now = after.cases.find((c: { config_hash: string }) => c.config_hash === k.config_hash);
+      expect(now.median_us).toBe(k.median_us); // kept as measured, not re-measured
+    }
+    expect(after.sessions).toHaveLength(2);
+    expect(after.sessions[1].ran).toBe(4 - kept.length);
+    const rows = readRows(out);
+    expect(rows.map((r) => r.config_hash)).toEqual(
+      after.cases.map((c: { config_hash: string }) => c.config_hash),
+    );
+    expect(rows.every((r) => r.status === "ok")).toBe(true);
+  }, 90_000);
+});

@@ -1,0 +1,144 @@
+/**
+ * Runs `cli.ts` as a child process of the runtime running the tests (Deno with `-A`, or Bun), the
+ * way a user does, for tests of exit codes, signals and what is printed.
+ *
+ * @example
+ * ```ts
+ * import { runCli, startCli } from "./cli_process.ts";
+ * const { code, stderr } = await runCli([spec, "--out", out]);
+ * const run = startCli([spec, "--out", out]);
+ * await run.waitFor(/\[1\/3\] .* ok /);
+ * process.kill(run.pid, "SIGINT");
+ * const { code } = await run.done;
+ * ```
+ * @module
+ */
+import { spawn, spawnSync } from "node:child_process";
+import fs from "node:fs";
+import path from "node:path";
+import process from "node:process";
+import { runtimeName } from "../../src/runtime.ts";
+import { ROOT } from "./temp.ts";
+
+/** The arguments before `cli.ts` for this runtime. */
+export const RUNTIME_ARGS: string[] = runtimeName() === "deno" ? ["run", "-A"] : [];
+
+/** The command line that runs cli.ts with `args`. */
+export function cliCommand(args: string[]): [string, string[]] {
+  return [process.execPath, [...RUNTIME_ARGS, path.join(ROOT, "cli.ts"), ...args]];
+}
+
+/** How a CLI process ended. */
+export interface CliResult {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+/** A CLI process still running. */
+export interface RunningCli {
+  pid: number;
+  /** Resolves when stderr so far matches `pattern` (rejects after `timeoutMs`). */
+  waitFor(pattern: RegExp, timeoutMs?: number): Promise<void>;
+  done: Promise<CliResult>;
+}
+
+/**
+ * Starts cli.ts with `args` in the repository root.
+ *
+ * @example
+ * ```ts
+ * const run = startCli(["specs/x.yaml"]);
+ * ```
+ */
+export function startCli(args: string[]): RunningCli {
+  const [command, argv] = cliCommand(args);
+  const child = spawn(command, argv, { cwd: ROOT, stdio: ["ignore", "pipe", "pipe"] });
+  let stdout = "";
+  let stderr = "";
+  const waiters: { pattern: RegExp; resolve(): void }[] = [];
+  child.stdout.on("data", (chunk) => (stdout += chunk));
+  child.stderr.on("data", (chunk) => {
+    stderr += chunk;
+    for (const w of waiters.splice(0)) {
+      if (w.pattern.test(stderr)) w.resolve();
+      else waiters.push(w);
+    }
+  });
+  const done = new Promise<CliResult>((resolve) =>
+    child.on("close", (code) => resolve({ code, stdout, stderr }))
+  );
+  return {
+    pid: child.pid!,
+    done,
+    waitFor: (pattern, timeoutMs = 60_000) =>
+      new Promise<void>((resolve, reject) => {
+        if (pattern.test(stderr)) return resolve();
+        const timer = setTimeout(
+          () =>
+            reject(new Error(`no ${pattern} on stderr within ${timeoutMs} ms; stderr so far:\n${stderr}`)),
+          timeoutMs,
+        );
+        waiters.push({ pattern, resolve: () => (clearTimeout(timer), resolve()) });
+        void done.then(() => reject(new Error(`exited before ${pattern} appeared; stderr:\n${stderr}`)));
+      }),
+  };
+}
+
+/**
+ * Runs cli.ts with `args` to the end.
+ *
+ * @example
+ * ```ts
+ * const { code } = await runCli(["validate", "specs/softmax-sweep.yaml"]);
+ * ```
+ */
+export function runCli(args: string[]): Promise<CliResult> {
+  return startCli(args).done;
+}
+
+/**
+ * Runs cli.ts under `unshare -rm` (a user and mount namespace, so no root is needed) after a
+ * shell `setup` that mounts something, e.g. a read-only bind mount or a small tmpfs; `after` runs
+ * in the same namespace once the CLI has exited (to copy out what it wrote), and the CLI's exit
+ * code is returned.
+ *
+ * @example
+ * ```ts
+ * runCliInNamespace(`mount -t tmpfs -o size=64k tmpfs ${dir}`, [spec, "--out", dir], `cp -r ${dir} ${copy}`);
+ * ```
+ */
+export function runCliInNamespace(setup: string, args: string[], after = "true"): CliResult {
+  const [command, argv] = cliCommand(args);
+  const quoted = [command, ...argv].map((a) => `'${a.replace(/'/g, `'\\''`)}'`).join(" ");
+  const script = `${setup} || exit 99; ${quoted}; code=$?; ${after}; exit $code`;
+  const result = spawnSync("unshare", ["-rm", "sh", "-c", script], {
+    cwd: ROOT,
+    encoding: "utf8",
+  });
+  if (result.error) throw new Error(`unshare is needed for this test (util-linux): ${result.error.message}`);
+  return { code: result.status, stdout: result.stdout, stderr: result.stderr };
+}
+
+/**
+ * Pids of live processes whose command line contains `needle` (Linux /proc).
+ *
+ * @example
+ * ```ts
+ * processesWith("/tmp/attnbench-test-x/out"); // [] once the run and its workers are gone
+ * ```
+ */
+export function processesWith(needle: string): number[] {
+  const pids: number[] = [];
+  for (const entry of fs.readdirSync("/proc")) {
+    if (!/^\d+$/.test(entry) || Number(entry) === process.pid) continue;
+    try {
+      const cmdline = fs.readFileSync(`/proc/${entry}/cmdline`, "utf8").replaceAll("\0", " ");
+      const state = /^State:\s+(\S)/m.exec(fs.readFileSync(`/proc/${entry}/status`, "utf8"))?.[1];
+      if (cmdline.includes(needle) && state !== "Z") pids.push(Number(entry));
+    } catch {
+      // gone meanwhile
+    }
+  }
+  return pids;
+}
