@@ -38,7 +38,14 @@ export type {
   Table,
 } from "./src/contracts.ts";
 export { defineKernel, defineProfiler } from "./src/contracts.ts";
-export { AttnbenchError, KernelError, PluginError, RunInterrupted, SpecError } from "./src/errors.ts";
+export {
+  AttnbenchError,
+  KernelError,
+  OutputError,
+  PluginError,
+  RunInterrupted,
+  SpecError,
+} from "./src/errors.ts";
 export type { SourceLocation } from "./src/errors.ts";
 export { loadSpec, parseSpec } from "./src/spec/load.ts";
 export type { LoadedSpec } from "./src/spec/load.ts";

@@ -43,7 +43,7 @@ async function measure(
   const started = performance.now();
   const { outputDir, manifest } = await runPlan(
     await planRun(parseSpec(path.join(here, "profilers.yaml"), text)),
-    { outputDir: out },
+    { outputDir: out, force: true },
   );
   const wall_ms = performance.now() - started;
   if (manifest.summary.ok !== 1) throw new Error(`the case failed: ${manifest.cases[0].error}`);

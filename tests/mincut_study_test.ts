@@ -8,27 +8,8 @@ import { sha256Hex } from "../src/hash.ts";
 import { manifestRecordSha256 } from "../src/output/manifest.ts";
 import { GENESIS } from "../src/witness/entry.ts";
 import { verifyResults } from "../src/witness/verify.ts";
+import { STUDY_SPEC } from "./support/specs.ts";
 import { tempDir, writeSpec } from "./support/temp.ts";
-
-const SPEC = `version: 1
-name: study-test
-seed: 7
-kernel: mincut
-baseline: softmax
-params:
-  variant: [eps-only, reference]
-  seq_len: [6, 12]
-  d: 4
-  lambda: [0.5, 1000]
-  tau: [0, 2]
-  eps: 0.01
-exclude:
-  - { variant: eps-only, lambda: 1000 }
-inputs:
-  samples: 3
-bench: { min_samples: 2, max_samples: 20, min_time_ms: 1, max_time_ms: 50, warmup: 1 }
-plugins: [latency, coherence, mincut-study]
-`;
 
 let out = "";
 let reports: string[] = [];
@@ -45,7 +26,7 @@ function csv(file: string): Record<string, string>[] {
 
 beforeAll(async () => {
   const dir = tempDir();
-  const result = await runSpec(writeSpec(dir, SPEC), { outputDir: path.join(dir, "out") });
+  const result = await runSpec(writeSpec(dir, STUDY_SPEC), { outputDir: path.join(dir, "out") });
   out = result.outputDir;
   reports = result.reports;
 });

@@ -6,30 +6,14 @@ import { runSpec } from "../mod.ts";
 import { verifyResults } from "../src/witness/verify.ts";
 import { readCalls } from "./fixtures/plugins/call_log.ts";
 import { runCli } from "./support/cli_process.ts";
-import { ROOT, tempDir, writeSpec } from "./support/temp.ts";
+import { faultSpec, FIXTURES, STUDY_SPEC } from "./support/specs.ts";
+import { tempDir, writeSpec } from "./support/temp.ts";
 
-const FAULTY = path.join(ROOT, "tests", "fixtures", "kernels", "faulty.ts");
-const SAMPLER = path.join(ROOT, "tests", "fixtures", "plugins", "sampler.ts");
+const SAMPLER = path.join(FIXTURES, "plugins", "sampler.ts");
 
 /** Cases at seq_len 4, 8, 16; the one at 8 exits its worker while `trigger` exists. */
-function flakySpec(trigger: string, extra = "", maxTime = 200): string {
-  return `version: 1
-name: flaky
-kernel: ${FAULTY}
-params:
-  seq_len: [4, 8, 16]
-  d: 4
-  fault: exit
-  fault_at: 8
-  trigger: ${JSON.stringify(trigger)}
-bench:
-  min_samples: 3
-  max_samples: 20
-  min_time_ms: 1
-  max_time_ms: ${maxTime}
-  warmup: 1
-${extra}`;
-}
+const flakySpec = (trigger: string, bench = "", max_time_ms = 200) =>
+  faultSpec({ fault: "exit", trigger, bench, max_time_ms });
 
 function manifestOf(dir: string) {
   return JSON.parse(fs.readFileSync(path.join(dir, "manifest.json"), "utf8"));
@@ -120,7 +104,7 @@ describe("--resume", () => {
       const dir = tempDir();
       const log = path.join(dir, "calls.log");
       const extra = `inputs:\n  samples: 2\nplugins:\n  - latency\n  - ${SAMPLER}: { log: ${log} }\n`;
-      const spec = writeSpec(dir, flakySpec("", extra).replace("fault: exit", "fault: none"));
+      const spec = writeSpec(dir, faultSpec({ extra }));
       const out = path.join(dir, "out");
       const stop = new AbortController();
       const progress = { write: (text: string) => / ok /.test(text) && stop.abort("SIGINT") };
@@ -150,41 +134,24 @@ describe("--resume", () => {
   test(
     "a min-cut study resumed after an interruption reports and verifies exactly like an uninterrupted one",
     async () => {
-      const study = `version: 1
-name: study-resume
-seed: 7
-kernel: mincut
-baseline: softmax
-params:
-  variant: [eps-only, reference]
-  seq_len: [6, 12]
-  d: 4
-  lambda: 0.5
-  tau: [0, 2]
-  eps: 0.01
-inputs:
-  samples: 3
-bench: { min_samples: 2, max_samples: 20, min_time_ms: 1, max_time_ms: 50, warmup: 1 }
-plugins: [latency, coherence, mincut-study]
-`;
       const dir = tempDir();
-      const spec = writeSpec(dir, study);
+      const spec = writeSpec(dir, STUDY_SPEC);
       const whole = await runSpec(spec, { outputDir: path.join(dir, "whole") });
       const out = path.join(dir, "resumed");
       const stop = new AbortController();
       let finished = 0;
       const progress = {
-        write: (text: string) => / ok /.test(text) && ++finished === 5 && stop.abort("SIGINT"),
+        write: (text: string) => / ok /.test(text) && ++finished === 6 && stop.abort("SIGINT"),
       };
       await expect(runSpec(spec, { outputDir: out, progress, signal: stop.signal })).rejects.toThrow(
-        /interrupted after 5 of 10/,
+        /interrupted after 6 of 14/,
       );
       const resumed = await runSpec(spec, { outputDir: out, resume: true });
 
       const coherence = (m: typeof whole.manifest) => m.cases.map((c) => c.metrics?.coherence ?? null);
       expect(coherence(resumed.manifest)).toEqual(coherence(whole.manifest));
       expect(coherence(resumed.manifest).filter((c) => c?.mean_coherence_delta !== undefined)).toHaveLength(
-        8,
+        12,
       );
       const settings = (d: string) =>
         (parse(fs.readFileSync(path.join(d, "csv", "results.csv"), "utf8"), { columns: true }) as Record<

@@ -5,35 +5,17 @@ import os from "node:os";
 import path from "node:path";
 import { parse } from "csv-parse/sync";
 import { runSpec } from "../mod.ts";
-import { main } from "../src/cli/main.ts";
-import { runCli, runCliInNamespace, startCli } from "./support/cli_process.ts";
+import {
+  runCli,
+  runCliInNamespace,
+  runCliWithoutWriteAccess,
+  runMain,
+  startCli,
+} from "./support/cli_process.ts";
+import { SLOW_SPEC } from "./support/specs.ts";
 import { smallSpec, tempDir, writeSpec } from "./support/temp.ts";
 
 const RUN_ID = /^\d{8}T\d{6}Z-[0-9a-f]{8}(-\d+)?$/;
-
-/** Four cases of about half a second each. */
-const SLOW = `version: 1
-name: slow
-kernel: softmax
-params:
-  seq_len: [8, 16, 24, 32]
-  d: 4
-bench:
-  min_samples: 3
-  min_time_ms: 400
-  max_time_ms: 1000
-  warmup: 20
-`;
-
-async function cli(args: string[]) {
-  let stdout = "";
-  let stderr = "";
-  const code = await main(args, {
-    stdout: (s) => (stdout += s + "\n"),
-    stderr: { write: (s: string) => (stderr += s) },
-  });
-  return { code, stdout, stderr };
-}
 
 function manifestOf(dir: string) {
   return JSON.parse(fs.readFileSync(path.join(dir, "manifest.json"), "utf8"));
@@ -55,9 +37,9 @@ describe("results folders", () => {
     expect(manifestOf(first.outputDir).status).toBe("complete");
 
     // Readers take the spec's folder and follow latest.
-    const verify = await cli(["verify", base]);
+    const verify = await runMain(["verify", base]);
     expect(verify.stderr).toContain(path.join(second.outputDir, "witness", "bundle.json"));
-    const resume = await cli([spec, "--resume"]);
+    const resume = await runMain([spec, "--resume"]);
     expect(resume.code).toBe(0);
     expect(resume.stderr).toContain(`nothing to resume in ${second.outputDir}: all 2 cases are ok`);
   });
@@ -100,17 +82,17 @@ describe("results folders", () => {
     const busy = path.join(dir, "busy");
     fs.mkdirSync(busy);
     fs.writeFileSync(path.join(busy, "thesis.tex"), "");
-    const notEmpty = await cli([spec, "--out", busy]);
+    const notEmpty = await runMain([spec, "--out", busy]);
     expect(notEmpty.code).toBe(2);
     expect(notEmpty.stderr).toBe(
       `error: ${busy} is not empty and holds no attnbench run (thesis.tex); choose a new or empty folder\n`,
     );
     const file = path.join(dir, "file");
     fs.writeFileSync(file, "");
-    const isFile = await cli([spec, "--out", file]);
+    const isFile = await runMain([spec, "--out", file]);
     expect(isFile.code).toBe(2);
     expect(isFile.stderr).toBe(`error: --out ${file} is a file; expected a folder (missing or empty)\n`);
-    const under = await cli([spec, "--out", path.join(file, "out")]);
+    const under = await runMain([spec, "--out", path.join(file, "out")]);
     expect(under.code).toBe(2);
     expect(under.stderr).toMatch(/is a file; choose another --out\n$/);
     expect(fs.readdirSync(busy)).toEqual(["thesis.tex"]);
@@ -119,7 +101,7 @@ describe("results folders", () => {
   test("two runs into one folder at once: the second is refused, the first completes whole", async () => {
     const dir = tempDir();
     const out = path.join(dir, "out");
-    const spec = writeSpec(dir, SLOW);
+    const spec = writeSpec(dir, SLOW_SPEC);
     const first = startCli([spec, "--out", out]);
     await first.waitFor(/\[1\/4\] .* ok /);
     const second = await runCli([spec, "--out", out]);
@@ -144,7 +126,7 @@ describe("results folders", () => {
     const gone = spawnSync("true").pid!;
     const lock = { pid: gone, host: os.hostname(), started_at: "2026-01-01T00:00:00.000Z" };
     fs.writeFileSync(path.join(out, ".attnbench.lock"), JSON.stringify(lock));
-    const { code, stderr } = await cli([writeSpec(dir, smallSpec()), "--out", out]);
+    const { code, stderr } = await runMain([writeSpec(dir, smallSpec()), "--out", out]);
     expect(code).toBe(0);
     expect(stderr).toContain(
       `warning: took over the lock of ${out} left by pid ${gone} (started 2026-01-01T00:00:00.000Z), which is no longer running`,
@@ -167,6 +149,27 @@ describe("results folders", () => {
     );
     expect(code).toBe(2);
     expect(fs.readdirSync(ro)).toEqual([]);
+  });
+
+  test("an output folder without write permission: one line, exit 2, nothing written", () => {
+    const dir = tempDir();
+    const locked = path.join(dir, "locked");
+    fs.mkdirSync(locked);
+    const spec = writeSpec(dir, smallSpec());
+    fs.chmodSync(spec, 0o644);
+    const { code, stdout, stderr } = runCliWithoutWriteAccess(locked, [dir], [
+      spec,
+      "--out",
+      path.join(locked, "out"),
+    ]);
+    expect(stdout).toBe("");
+    expect(stderr).toBe(
+      `error: cannot write to ${
+        path.join(locked, "out")
+      }: permission denied; make it writable or choose another --out\n`,
+    );
+    expect(code).toBe(2);
+    expect(fs.readdirSync(locked)).toEqual([]);
   });
 
   test("a disk that fills mid-run: one line, exit 1, results.csv and the manifest agree", () => {
@@ -204,12 +207,12 @@ describe("results folders", () => {
 describe("output.dir", () => {
   test("an empty or root output.dir is a located spec error", async () => {
     const dir = tempDir();
-    const empty = await cli(["validate", writeSpec(dir, smallSpec('output:\n  dir: ""\n'))]);
+    const empty = await runMain(["validate", writeSpec(dir, smallSpec('output:\n  dir: ""\n'))]);
     expect(empty.code).toBe(2);
     expect(empty.stderr).toMatch(
       /spec\.yaml:14:8: output\.dir: expected a folder path, such as results\/my-study, found ""\n$/,
     );
-    const root = await cli(["validate", writeSpec(dir, smallSpec("output:\n  dir: /\n"), "root.yaml")]);
+    const root = await runMain(["validate", writeSpec(dir, smallSpec("output:\n  dir: /\n"), "root.yaml")]);
     expect(root.code).toBe(2);
     expect(root.stderr).toMatch(
       /root\.yaml:14:8: output\.dir: expected a folder other than the root, found "\/"\n$/,
@@ -219,7 +222,7 @@ describe("output.dir", () => {
   test("an output.dir outside both the working directory and the spec's folder is warned about", async () => {
     const dir = tempDir();
     const elsewhere = path.join(tempDir(), "results");
-    const { code, stderr } = await cli([
+    const { code, stderr } = await runMain([
       "validate",
       writeSpec(dir, smallSpec(`output:\n  dir: ${elsewhere}\n`)),
     ]);

@@ -4,43 +4,11 @@ import path from "node:path";
 import process from "node:process";
 import { parse } from "csv-parse/sync";
 import { processesWith, runCli, startCli } from "./support/cli_process.ts";
-import { ROOT, tempDir, writeSpec } from "./support/temp.ts";
-
-const FAULTY = path.join(ROOT, "tests", "fixtures", "kernels", "faulty.ts");
+import { faultSpec, SLOW_SPEC } from "./support/specs.ts";
+import { tempDir, writeSpec } from "./support/temp.ts";
 
 /** Cases at seq_len 4, 8, 16; the one at 8 spins forever; `timeout` caps each case. */
-function spinSpec(timeout: number): string {
-  return `version: 1
-name: spin
-kernel: ${FAULTY}
-params:
-  seq_len: [4, 8, 16]
-  d: 4
-  fault: spin
-  fault_at: 8
-bench:
-  min_samples: 3
-  max_samples: 20
-  min_time_ms: 1
-  max_time_ms: 200
-  warmup: 1
-  timeout_ms: ${timeout}
-`;
-}
-
-/** Four ordinary cases of about half a second each. */
-const SLOW = `version: 1
-name: slow
-kernel: softmax
-params:
-  seq_len: [8, 16, 24, 32]
-  d: 4
-bench:
-  min_samples: 3
-  min_time_ms: 400
-  max_time_ms: 1000
-  warmup: 20
-`;
+const spinSpec = (timeout: number) => faultSpec({ fault: "spin", bench: `  timeout_ms: ${timeout}\n` });
 
 function readManifest(dir: string) {
   return JSON.parse(fs.readFileSync(path.join(dir, "manifest.json"), "utf8"));
@@ -110,27 +78,34 @@ describe("signals", () => {
     expect(await noProcessesWith(out, 5000)).toEqual([]);
   }, 60_000);
 
-  test("SIGTERM stops after the current case like Ctrl-C, with exit code 143", async () => {
-    const dir = tempDir();
-    const out = path.join(dir, "out");
-    const run = startCli([writeSpec(dir, SLOW), "--out", out]);
-    await run.waitFor(/\[1\/4\] .* ok /);
-    process.kill(run.pid, "SIGTERM");
-    const { code, stderr } = await run.done;
-    expect(code).toBe(143);
-    expect(stderr).toContain("interrupt (SIGTERM): stopping after the current case");
-    const manifest = readManifest(out);
-    expect(manifest.status).toBe("interrupted");
-    expect(manifest.error).toMatch(/^interrupted by SIGTERM after [12] of 4 cases$/);
-    const ok = manifest.summary.ok;
-    expect(ok === 1 || ok === 2).toBe(true);
-    expect(readRows(out)).toHaveLength(ok);
-  }, 60_000);
+  for (const [signal, exitCode] of [["SIGINT", 130], ["SIGTERM", 143]] as const) {
+    test(`${signal} stops after the current case, keeps what finished and exits ${exitCode}`, async () => {
+      const dir = tempDir();
+      const out = path.join(dir, "out");
+      const run = startCli([writeSpec(dir, SLOW_SPEC), "--out", out]);
+      await run.waitFor(/\[1\/4\] .* ok /);
+      process.kill(run.pid, signal);
+      const { code, stderr } = await run.done;
+      expect(code).toBe(exitCode);
+      expect(stderr).toContain(
+        `interrupt (${signal}): stopping after the current case (Ctrl-C again to stop at once)`,
+      );
+      expect(stderr).not.toContain("    at ");
+      const manifest = readManifest(out);
+      expect(manifest.status).toBe("interrupted");
+      expect(manifest.error).toMatch(new RegExp(`^interrupted by ${signal} after [12] of 4 cases$`));
+      const ok = manifest.summary.ok;
+      expect(ok === 1 || ok === 2).toBe(true);
+      expect(manifest.summary).toEqual({ total: 4, ok, failed: 0, pending: 4 - ok });
+      expect(stderr).toContain(`error: interrupted after ${ok} of 4 cases; the finished ones are in ${out}`);
+      expect(readRows(out)).toHaveLength(ok);
+    }, 60_000);
+  }
 
   test("SIGKILL leaves a run that readers call crashed; --resume finishes it, each case once", async () => {
     const dir = tempDir();
     const out = path.join(dir, "out");
-    const spec = writeSpec(dir, SLOW);
+    const spec = writeSpec(dir, SLOW_SPEC);
     const run = startCli([spec, "--out", out]);
     await run.waitFor(/\[2\/4\] .* ok /);
     process.kill(run.pid, "SIGKILL");

@@ -2,104 +2,84 @@ import { describe, expect, test } from "bun:test";
 import fs from "node:fs";
 import path from "node:path";
 import { parse } from "csv-parse/sync";
-import { runSpec } from "../mod.ts";
+import { type Manifest, runSpec } from "../mod.ts";
 import { readCalls } from "./fixtures/plugins/call_log.ts";
 import { runCli } from "./support/cli_process.ts";
-import { ROOT, tempDir, writeSpec } from "./support/temp.ts";
+import { faultSpec, FIXTURES } from "./support/specs.ts";
+import { tempDir, writeSpec } from "./support/temp.ts";
 
-const FIXTURES = path.join(ROOT, "tests", "fixtures");
-const FAULTY = path.join(FIXTURES, "kernels", "faulty.ts");
 const FAULTY_PLUGIN = path.join(FIXTURES, "plugins", "faulty_plugin.ts");
+const CAP = "  timeout_ms: 2000\n";
 
-/** Three cases (seq_len 4, 8, 16); the kernel misbehaves as `fault` says at seq_len 8. */
-function faultSpec(fault: string, extra = "", bench = "  timeout_ms: 2000\n"): string {
-  return `version: 1
-name: faults
-kernel: ${FAULTY}
-params:
-  seq_len: [4, 8, 16]
-  d: 4
-  fault: ${fault}
-  fault_at: 8
-bench:
-  min_samples: 3
-  max_samples: 20
-  min_time_ms: 1
-  max_time_ms: 200
-  warmup: 1
-${bench}${extra}`;
-}
-
+/** Runs a spec through the CLI, as a user does (`-q`), and reads back what it wrote. */
 async function run(text: string) {
   const dir = tempDir();
-  const noise: string[] = [];
-  const result = await runSpec(writeSpec(dir, text), {
-    outputDir: path.join(dir, "out"),
-    workerOutput: { write: (t: string) => noise.push(t) },
-  });
-  const rows = parse(fs.readFileSync(path.join(result.outputDir, "results.csv"), "utf8"), {
+  const out = path.join(dir, "out");
+  const { code, stderr } = await runCli([writeSpec(dir, text), "--out", out, "-q"]);
+  const manifest: Manifest = JSON.parse(fs.readFileSync(path.join(out, "manifest.json"), "utf8"));
+  const rows = parse(fs.readFileSync(path.join(out, "results.csv"), "utf8"), {
     columns: true,
   }) as Record<string, string>[];
-  return { ...result, rows, dir };
+  return { code, stderr, manifest, rows, dir };
 }
 
-/** The middle case failed with `error`; the other two were measured; the run completed. */
-function expectOnlyMiddleFailed(
-  manifest: Awaited<ReturnType<typeof run>>["manifest"],
-  rows: Record<string, string>[],
-  error: string | RegExp,
-) {
+/** The middle case failed with `error`; the other two were measured; the run completed and exited 1. */
+function expectOnlyMiddleFailed(result: Awaited<ReturnType<typeof run>>, error: string | RegExp) {
+  const { code, stderr, manifest, rows } = result;
+  expect(code).toBe(1);
+  expect(stderr).toContain("error: 1 of 3 cases failed");
+  expect(stderr).not.toContain("    at ");
   expect(manifest.status).toBe("complete");
   expect(manifest.cases.map((c) => c.status)).toEqual(["ok", "failed", "ok"]);
   if (typeof error === "string") expect(manifest.cases[1].error).toBe(error);
   else expect(manifest.cases[1].error).toMatch(error);
   expect(rows.map((r) => r.status)).toEqual(["ok", "failed", "ok"]);
+  expect(rows[1].error).toBe(manifest.cases[1].error!);
   expect(Number(rows[2].latency_p50_us)).toBeGreaterThan(0);
   expect(manifest.cases[2].files).toEqual([`latency/${manifest.cases[2].config_hash}.csv`]);
 }
 
 describe("a case that misbehaves costs only itself", () => {
   test("a synchronous infinite loop is killed at bench.timeout_ms", async () => {
-    const { manifest, rows } = await run(faultSpec("spin"));
-    expectOnlyMiddleFailed(manifest, rows, "timed out after 2000 ms during run() (bench.timeout_ms)");
-    expect(manifest.cases[1].duration_ms).toBeGreaterThanOrEqual(2000);
-    expect(manifest.limits.timeout_ms).toBe(2000);
+    const result = await run(faultSpec({ fault: "spin", bench: CAP }));
+    expectOnlyMiddleFailed(result, "timed out after 2000 ms during run() (bench.timeout_ms)");
+    expect(result.manifest.cases[1].duration_ms).toBeGreaterThanOrEqual(2000);
+    expect(result.manifest.limits.timeout_ms).toBe(2000);
   }, 60_000);
 
   test("process.exit(0) inside run() is a failed case, not the end of the run", async () => {
-    const { manifest, rows } = await run(faultSpec("exit"));
-    expectOnlyMiddleFailed(manifest, rows, "exited with code 0 during run()");
+    expectOnlyMiddleFailed(
+      await run(faultSpec({ fault: "exit", bench: CAP })),
+      "exited with code 0 during run()",
+    );
   }, 60_000);
 
   test("an unbounded allocation is stopped at bench.memory_limit_mb", async () => {
-    const { manifest, rows } = await run(
-      faultSpec("alloc", "", "  timeout_ms: 30000\n  memory_limit_mb: 256\n"),
+    const result = await run(
+      faultSpec({ fault: "alloc", bench: "  timeout_ms: 30000\n  memory_limit_mb: 256\n" }),
     );
-    expectOnlyMiddleFailed(manifest, rows, /^out of memory during run\(\): /);
-    expect(manifest.cases[1].error).toMatch(/256 MiB/);
-    expect(manifest.limits.memory_limit_mb).toBe(256);
+    expectOnlyMiddleFailed(result, /^out of memory during run\(\): .*256 MiB/);
+    expect(result.manifest.limits.memory_limit_mb).toBe(256);
   }, 60_000);
 
   test("an error thrown by run() names the kernel", async () => {
-    const { manifest, rows } = await run(faultSpec("throw"));
-    expectOnlyMiddleFailed(manifest, rows, "[kernel faulty] faulty kernel throws");
+    expectOnlyMiddleFailed(
+      await run(faultSpec({ fault: "throw", bench: CAP })),
+      "[kernel faulty] faulty kernel throws",
+    );
   }, 60_000);
 
   test("an error a kernel's timer throws after run() is that case's", async () => {
-    const { manifest, rows } = await run(faultSpec("uncaught"));
     expectOnlyMiddleFailed(
-      manifest,
-      rows,
+      await run(faultSpec({ fault: "uncaught", bench: CAP })),
       "uncaught error during the wait for timers the case left behind: faulty timer throws",
     );
   }, 60_000);
 
   test("a plugin start() that never resolves is covered by the same cap", async () => {
     const plugin = `plugins:\n  - latency\n  - ${FAULTY_PLUGIN}: { hook: start, fault: hang, at: 8 }\n`;
-    const { manifest, rows } = await run(faultSpec("none", plugin));
     expectOnlyMiddleFailed(
-      manifest,
-      rows,
+      await run(faultSpec({ bench: CAP, extra: plugin })),
       "timed out after 2000 ms during [profiler faulty-plugin] start() (bench.timeout_ms)",
     );
   }, 60_000);
@@ -108,7 +88,9 @@ describe("a case that misbehaves costs only itself", () => {
     "a plugin that kills its worker in setup is left out, with the reason, and the cases run",
     async () => {
       const plugin = `plugins:\n  - latency\n  - ${FAULTY_PLUGIN}: { hook: setup, fault: exit }\n`;
-      const { manifest } = await run(faultSpec("none", plugin));
+      const { code, stderr, manifest } = await run(faultSpec({ bench: CAP, extra: plugin }));
+      expect(code).toBe(1);
+      expect(stderr).toBe(`error: ${manifest.errors[0]}\n`);
       expect(manifest.cases.map((c) => c.status)).toEqual(["ok", "ok", "ok"]);
       const status = manifest.plugins.find((p) => p.name === "faulty-plugin")!;
       expect(status.status).toBe("failed");
@@ -126,10 +108,11 @@ describe("a case that misbehaves costs only itself", () => {
       const dir = tempDir();
       const log = path.join(dir, "calls.log");
       const sampler = path.join(FIXTURES, "plugins", "sampler.ts");
-      const text = faultSpec(
-        "exit",
-        `inputs:\n  samples: 2\nplugins:\n  - latency\n  - ${sampler}: { log: ${log} }\n`,
-      );
+      const text = faultSpec({
+        fault: "exit",
+        bench: CAP,
+        extra: `inputs:\n  samples: 2\nplugins:\n  - latency\n  - ${sampler}: { log: ${log} }\n`,
+      });
       const { manifest, reports } = await runSpec(writeSpec(dir, text), { outputDir: path.join(dir, "out") });
       expect(manifest.cases.map((c) => c.status)).toEqual(["ok", "failed", "ok"]);
       const samples = readCalls(log).filter((c) => c.startsWith("sample"));
@@ -154,7 +137,12 @@ describe("plugin failures outside a case fail the run", () => {
     const dir = tempDir();
     const plugin = `plugins:\n  - latency\n  - ${FAULTY_PLUGIN}: { hook: teardown, fault: throw }\n`;
     const out = path.join(dir, "out");
-    const { code, stderr } = await runCli([writeSpec(dir, faultSpec("none", plugin)), "--out", out, "-q"]);
+    const { code, stderr } = await runCli([
+      writeSpec(dir, faultSpec({ bench: CAP, extra: plugin })),
+      "--out",
+      out,
+      "-q",
+    ]);
     expect(code).toBe(1);
     expect(stderr).toBe("error: [profiler faulty-plugin] teardown failed: faulty-plugin teardown throws\n");
     const manifest = JSON.parse(fs.readFileSync(path.join(out, "manifest.json"), "utf8"));
@@ -171,7 +159,7 @@ describe("plugin failures outside a case fail the run", () => {
     const plugin =
       `plugins:\n  - latency\n  - ${FAULTY_PLUGIN}: { hook: report, fault: throw }\n  - ${sampler}\n`;
     const { code, stdout, stderr } = await runCli([
-      writeSpec(dir, faultSpec("none", plugin)),
+      writeSpec(dir, faultSpec({ bench: CAP, extra: plugin })),
       "--out",
       path.join(dir, "o"),
       "-q",
@@ -184,7 +172,7 @@ describe("plugin failures outside a case fail the run", () => {
   test("a failed case is printed on stderr even with -q, and the run exits 1", async () => {
     const dir = tempDir();
     const { code, stderr } = await runCli([
-      writeSpec(dir, faultSpec("exit")),
+      writeSpec(dir, faultSpec({ fault: "exit", bench: CAP })),
       "--out",
       path.join(dir, "o"),
       "-q",

@@ -15,8 +15,10 @@
  */
 import { spawn, spawnSync } from "node:child_process";
 import fs from "node:fs";
+import os from "node:os";
 import path from "node:path";
 import process from "node:process";
+import { main } from "../../src/cli/main.ts";
 import { runtimeName } from "../../src/runtime.ts";
 import { ROOT } from "./temp.ts";
 
@@ -112,12 +114,22 @@ export function runCliInNamespace(setup: string, args: string[], after = "true")
   const [command, argv] = cliCommand(args);
   const quoted = [command, ...argv].map((a) => `'${a.replace(/'/g, `'\\''`)}'`).join(" ");
   const script = `${setup} || exit 99; ${quoted}; code=$?; ${after}; exit $code`;
-  const result = spawnSync("unshare", ["-rm", "sh", "-c", script], {
+  const result = spawnSync("unshare", [...namespaceFlags(), "sh", "-c", script], {
     cwd: ROOT,
     encoding: "utf8",
   });
-  if (result.error) throw new Error(`unshare is needed for this test (util-linux): ${result.error.message}`);
+  if (result.status === 99) throw new Error(`could not set up the mount for this test: ${result.stderr}`);
   return { code: result.status, stdout: result.stdout, stderr: result.stderr };
+}
+
+/** `-rm` (user + mount namespace, no privilege needed), or `-m` for root where user namespaces are off. */
+function namespaceFlags(): string[] {
+  for (const flags of [["-rm"], ["-m"]]) {
+    if (spawnSync("unshare", [...flags, "true"]).status === 0) return flags;
+  }
+  throw new Error(
+    "this test needs a mount namespace: `unshare -rm true` (util-linux, user namespaces enabled) or `unshare -m true` as root",
+  );
 }
 
 /**
@@ -141,4 +153,56 @@ export function processesWith(needle: string): number[] {
     }
   }
   return pids;
+}
+
+/**
+ * Runs cli.ts where `dir` is not writable to it: as root (who writes anywhere) as the user
+ * `nobody` through `setpriv`, with `dir` and `readable` left root-owned but world-readable;
+ * otherwise with `dir` made read-only for its owner.
+ *
+ * @example
+ * ```ts
+ * runCliWithoutWriteAccess(dir, [specDir], [spec, "--out", path.join(dir, "out")]);
+ * ```
+ */
+export function runCliWithoutWriteAccess(dir: string, readable: string[], args: string[]): CliResult {
+  const [command, argv] = cliCommand(args);
+  if (process.getuid?.() !== 0) {
+    fs.chmodSync(dir, 0o555);
+    const result = spawnSync(command, argv, { cwd: ROOT, encoding: "utf8" });
+    fs.chmodSync(dir, 0o755);
+    return { code: result.status, stdout: result.stdout, stderr: result.stderr };
+  }
+  for (const folder of [dir, ...readable]) fs.chmodSync(folder, 0o755);
+  const cache = fs.mkdtempSync(path.join(os.tmpdir(), "attnbench-nobody-"));
+  fs.chmodSync(cache, 0o777);
+  const env = { ...process.env, HOME: cache, DENO_DIR: cache, BUN_RUNTIME_TRANSPILER_CACHE_PATH: "0" };
+  const result = spawnSync(
+    "setpriv",
+    ["--reuid=65534", "--regid=65534", "--clear-groups", command, ...argv],
+    { cwd: ROOT, encoding: "utf8", env },
+  );
+  if (result.error) {
+    throw new Error(`setpriv (util-linux) is needed for this test as root: ${result.error.message}`);
+  }
+  return { code: result.status, stdout: result.stdout, stderr: result.stderr };
+}
+
+/**
+ * Runs the CLI's `main()` in this process (fast; no signals, no exit): its exit code and what it
+ * printed.
+ *
+ * @example
+ * ```ts
+ * const { code, stdout } = await runMain(["validate", "specs/softmax-sweep.yaml"]);
+ * ```
+ */
+export async function runMain(args: string[]): Promise<CliResult> {
+  let stdout = "";
+  let stderr = "";
+  const code = await main(args, {
+    stdout: (s) => (stdout += s + "\n"),
+    stderr: { write: (s: string) => (stderr += s) },
+  });
+  return { code, stdout, stderr };
 }
