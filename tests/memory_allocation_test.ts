@@ -63,12 +63,19 @@ describe("built-in kernels' hot paths allocate nothing", () => {
       const kernel = builtinKernels[name];
       const params = v.parse(kernel.params, raw);
       const instance = kernel.prepare(params, seededInputs(kernel.shape(params), 3));
-      const report = await allocationPerCall(() => instance.run(), {
-        calls: 16,
-        warmup: 1500,
-        warmup_ms: 300,
-      });
-      expect(report.bytes_per_call).toBe(0);
+      // Bun's counter also sees other threads' mallocs (its JIT compiler, I/O left by earlier
+      // test files in the same process): a few stray bytes are noise, a real allocation in run()
+      // shows in every attempt, so the fewest bytes of up to three attempts must be 0.
+      let fewest = Number.POSITIVE_INFINITY;
+      for (let attempt = 0; attempt < 3 && fewest > 0; attempt++) {
+        const report = await allocationPerCall(() => instance.run(), {
+          calls: 16,
+          warmup: 1500,
+          warmup_ms: 300,
+        });
+        fewest = Math.min(fewest, report.bytes_per_call);
+      }
+      expect(fewest).toBe(0);
     });
   }
 });

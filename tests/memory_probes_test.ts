@@ -3,7 +3,7 @@ import { spawnSync } from "node:child_process";
 import fs from "node:fs";
 import path from "node:path";
 import { memoryProbes, peakRss } from "../plugins/memory/probes.ts";
-import { runtimeName } from "../src/runtime.ts";
+import { collectGarbage, runtimeName } from "../src/runtime.ts";
 import { ROOT, tempDir } from "./support/temp.ts";
 
 const MiB = 1024 * 1024;
@@ -25,6 +25,8 @@ describe("memory probes", () => {
 
   test("live typed-array storage shows in the buffer bytes", async () => {
     const probes = await memoryProbes();
+    // Collect first: garbage left by earlier tests, freed between the two reads, would hide growth.
+    collectGarbage()?.();
     const before = probes.read().buffer_bytes;
     const kept = Array.from({ length: 4 }, () => new Float32Array(MiB).fill(1));
     const grown = probes.read().buffer_bytes - before;
