@@ -27,6 +27,9 @@
 import type * as v from "valibot";
 import type { RuntimeInfo } from "./runtime.ts";
 
+/** Where a kernel or plugin came from: built in, a path relative to the spec, or an installed package. */
+export type Origin = "builtin" | "path" | "package";
+
 /** A value or a promise of it. */
 export type Awaitable<T> = T | Promise<T>;
 

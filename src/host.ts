@@ -28,18 +28,8 @@ import type {
   Table,
 } from "./contracts.ts";
 import { describe, PluginError } from "./errors.ts";
-import type { Origin, ResolvedPlugin } from "./resolve.ts";
-
-/** What happened to a plugin, for the manifest. */
-export interface PluginStatus {
-  name: string;
-  ref: string;
-  origin: Origin;
-  options: unknown;
-  status: "active" | "skipped" | "failed";
-  /** Why it was skipped or failed; for an active plugin, the note its `detect` gave, if any. */
-  reason?: string;
-}
+import type { PluginStatus } from "./output/manifest.ts";
+import type { ResolvedPlugin } from "./resolve.ts";
 
 interface Active {
   name: string;

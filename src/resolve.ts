@@ -11,7 +11,7 @@
  * @module
  */
 import * as v from "valibot";
-import type { KernelDefinition, ProfilerDefinition } from "./contracts.ts";
+import type { KernelDefinition, Origin, ProfilerDefinition } from "./contracts.ts";
 import { SpecError } from "./errors.ts";
 import { classifyReference, importReference, ReferenceNotFound } from "./modules.ts";
 import { issueToError } from "./spec/issues.ts";
@@ -19,9 +19,6 @@ import type { LoadedSpec } from "./spec/load.ts";
 import type { FieldPath } from "./spec/yaml_source.ts";
 import { builtinKernels } from "../kernels/mod.ts";
 import { builtinProfilers } from "../plugins/mod.ts";
-
-/** Where a kernel or plugin came from. */
-export type Origin = "builtin" | "path" | "package";
 
 /** A kernel named by the spec. */
 export interface ResolvedKernel {

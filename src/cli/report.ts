@@ -10,6 +10,7 @@
  */
 import { type RunPlan, selectPlannedCases } from "../plan.ts";
 import type { RunResult } from "../runner.ts";
+import { formatTable } from "../text_table.ts";
 
 /**
  * One line per case (index, role, kernel, parameters, config hash) and the count.
@@ -59,18 +60,4 @@ export function formatSummary(result: RunResult): string {
     `${ok} of ${total} cases measured${failed ? `, ${failed} failed` : ""}; results in ${result.outputDir}`,
     `  results.csv (one row per case), manifest.json (spec, environment, plugins, cases)`,
   ].join("\n");
-}
-
-/**
- * Left-aligned columns separated by two spaces.
- *
- * @example
- * ```ts
- * formatTable(["a", "b"], [["1", "22"]]); // "a  b \n1  22"
- * ```
- */
-export function formatTable(header: string[], rows: string[][]): string {
-  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
-  const line = (cells: string[]) => cells.map((c, i) => c.padEnd(widths[i])).join("  ").trimEnd();
-  return [line(header), ...rows.map(line)].join("\n");
 }

@@ -11,13 +11,22 @@
  * ```
  * @module
  */
-import type { InputShape, Metrics } from "../contracts.ts";
+import type { InputShape, Metrics, Origin } from "../contracts.ts";
 import { configHash } from "../hash.ts";
-import type { PluginStatus } from "../host.ts";
 import type { CaseLimits } from "../limits.ts";
-import type { Origin } from "../resolve.ts";
 import type { RuntimeInfo } from "../runtime.ts";
 import type { Spec } from "../spec/schema.ts";
+
+/** What happened to a plugin, for the manifest. */
+export interface PluginStatus {
+  name: string;
+  ref: string;
+  origin: Origin;
+  options: unknown;
+  status: "active" | "skipped" | "failed";
+  /** Why it was skipped or failed; for an active plugin, the note its `detect` gave, if any. */
+  reason?: string;
+}
 
 /** One case's record. */
 export interface CaseRecord {

@@ -18,7 +18,7 @@
  */
 import fs from "node:fs";
 import type { CaseOutcome, Metrics, Table } from "../contracts.ts";
-import type { PluginStatus } from "../host.ts";
+import type { PluginStatus } from "../output/manifest.ts";
 
 /** The descriptor a worker writes its messages to (stdin carries commands, stdout/stderr the kernels' own output). */
 export const WORKER_MESSAGE_FD = 3;

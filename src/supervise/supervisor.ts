@@ -17,7 +17,7 @@
 import { caseInfo, caseLabel } from "../case_info.ts";
 import type { CaseOutcome } from "../contracts.ts";
 import { AttnbenchError, describe } from "../errors.ts";
-import type { PluginStatus } from "../host.ts";
+import type { PluginStatus } from "../output/manifest.ts";
 import { outputFault } from "../output/fs_errors.ts";
 import type { CaseRecord, Manifest } from "../output/manifest.ts";
 import type { ResultsDir } from "../output/results_dir.ts";
