@@ -113,7 +113,15 @@ describe("--resume", () => {
       );
       fs.rmSync(log);
 
-      const { manifest, reports } = await runSpec(spec, { outputDir: out, resume: true });
+      let notes = "";
+      const { manifest, reports } = await runSpec(spec, {
+        outputDir: out,
+        resume: true,
+        progress: { write: (text: string) => (notes += text) },
+      });
+      expect(notes).toContain(
+        "replaying the evaluation samples of 1 finished case into a fresh worker, to rebuild the plugins' state (nothing is re-measured)",
+      );
       expect(manifest.summary.ok).toBe(3);
       expect(reports).toEqual(["sampler saw 3 cases"]);
       const samples = readCalls(log).filter((c) => c.startsWith("sample")).map((s) =>

@@ -68,6 +68,7 @@ export class Supervisor {
   #wantsSamples = false;
   /** Plan indices of the cases the current worker has run or replayed. */
   #seen = new Set<number>();
+  #progress: Progress | undefined;
 
   constructor(
     plan: RunPlan,
@@ -88,6 +89,7 @@ export class Supervisor {
     const records = this.#manifest.cases;
     const todo = records.filter((r) => r.status !== "ok").length;
     const progress = new Progress(todo, this.#settings.progress);
+    this.#progress = progress;
     const onStopNow = () => this.#worker?.kill("stopped at once by a second interrupt");
     this.#settings.stopNow?.addEventListener("abort", onStopNow);
     try {
@@ -95,9 +97,13 @@ export class Supervisor {
         const record = records[position];
         if (record.status === "ok") continue;
         if (this.#stopping()) return { reports: [], interrupted: this.#reason() };
+        const ready = await this.#ready(position);
         progress.begin(caseLabel(c));
         const started = performance.now();
-        const result = await this.#measure(position, c);
+        const result = ready instanceof WorkerLost
+          ? { status: "failed" as const, error: ready.message, metrics: {}, tables: [] }
+          : await ready.run(c.index);
+        this.#seen.add(c.index);
         const killed = this.#settings.stopNow?.aborted === true;
         await this.#commit(record, c, result, Math.round(performance.now() - started), killed);
         if (killed) progress.end("STOPPED", record.error ?? "");
@@ -114,19 +120,19 @@ export class Supervisor {
     }
   }
 
-  /** Measures one case, with a worker that has seen every finished case before it. */
-  async #measure(position: number, c: CasePlan): Promise<CaseResult> {
-    let worker: CaseWorker;
+  /**
+   * A worker that has seen every case finished before `position`, or why there is none (the case
+   * then fails with it). Starting it and replaying into it are not part of the case's time.
+   */
+  async #ready(position: number): Promise<CaseWorker | WorkerLost> {
     try {
-      worker = await this.#ensureWorker();
+      const worker = await this.#ensureWorker();
       await this.#replayBefore(worker, position);
+      return worker;
     } catch (error) {
       if (!(error instanceof WorkerLost)) throw error;
-      return { status: "failed", error: error.message, metrics: {}, tables: [] };
+      return error;
     }
-    const result = await worker.run(c.index);
-    this.#seen.add(c.index);
-    return result;
   }
 
   /** A worker that is open; starts one (again) when there is none or the last was lost. */
@@ -165,6 +171,15 @@ export class Supervisor {
    */
   async #replayBefore(worker: CaseWorker, position: number): Promise<void> {
     if (!this.#wantsSamples) return;
+    const unseen = this.#selected.slice(0, position).filter((c, i) =>
+      this.#manifest.cases[i].status === "ok" && !this.#seen.has(c.index)
+    );
+    if (unseen.length === 0) return;
+    this.#progress?.note(
+      `replaying the evaluation samples of ${unseen.length} finished case${
+        unseen.length === 1 ? "" : "s"
+      } into a fresh worker, to rebuild the plugins' state (nothing is re-measured)`,
+    );
     for (const [i, c] of this.#selected.slice(0, position).entries()) {
       if (this.#manifest.cases[i].status !== "ok" || this.#seen.has(c.index)) continue;
       try {
