@@ -15,6 +15,7 @@
  * ```
  * @module
  */
+import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import process from "node:process";
@@ -22,10 +23,10 @@ import { describe, RunInterrupted } from "./errors.ts";
 import { configHash, sha256Hex } from "./hash.ts";
 import { caseLimits } from "./limits.ts";
 import { outputFault } from "./output/fs_errors.ts";
-import { acquireLock } from "./output/lock.ts";
+import { acquireLock, type HeldLock } from "./output/lock.ts";
 import type { CaseRecord, EnvironmentRecord, Manifest } from "./output/manifest.ts";
 import { ResultsDir } from "./output/results_dir.ts";
-import { chooseRunFolder, type ChosenFolder, clearRun } from "./output/run_folder.ts";
+import { chooseRunFolder, type ChosenFolder, clearRun, pointLatest } from "./output/run_folder.ts";
 import { runState } from "./output/run_state.ts";
 import { type CasePlan, type RunPlan, selectPlannedCases } from "./plan.ts";
 import type { ProgressSink } from "./progress.ts";
@@ -115,8 +116,10 @@ export async function runPlan(plan: RunPlan, options: RunOptions = {}): Promise<
     note(`attnbench: nothing to resume in ${folder.dir}: all ${previous.cases.length} cases are ok`);
     return { outputDir: folder.dir, manifest: previous, reports: [] };
   }
-  const lock = acquireLock(folder.dir);
+  let committed = false;
+  let lock: HeldLock | undefined;
   try {
+    lock = acquireLock(folder.dir);
     if (lock.tookOver) {
       note(
         `warning: took over the lock of ${folder.dir} left by pid ${lock.tookOver.pid} (started ${lock.tookOver.started_at}), which is no longer running`,
@@ -146,9 +149,13 @@ export async function runPlan(plan: RunPlan, options: RunOptions = {}): Promise<
     } catch (error) {
       throw outputFault(error, folder.dir, { during: "prepare" });
     }
+    committed = true;
+    if (folder.base) pointLatest(folder.base, path.basename(folder.dir));
     return await supervise(plan, manifest, dir, started.selected, options, todo);
   } finally {
-    await lock.release();
+    await lock?.release();
+    // A new run folder whose first manifest could not be written holds nothing: leave no trace.
+    if (folder.base && !committed) fs.rmSync(folder.dir, { recursive: true, force: true });
   }
 }
 

@@ -6,6 +6,7 @@ import path from "node:path";
 import { parse } from "csv-parse/sync";
 import { runSpec } from "../mod.ts";
 import {
+  cliShellCommand,
   runCli,
   runCliInNamespace,
   runCliWithoutWriteAccess,
@@ -171,6 +172,28 @@ describe("results folders", () => {
     expect(code).toBe(2);
     expect(fs.readdirSync(locked)).toEqual([]);
   });
+
+  test("a disk already full: exit 2, no new run folder, latest still points at the last run", () => {
+    const dir = tempDir();
+    const base = path.join(dir, "results");
+    fs.mkdirSync(base);
+    const spec = writeSpec(dir, smallSpec(`output:\n  dir: ${base}\n`));
+    const { code, stderr } = runCliInNamespace(
+      `mount -t tmpfs -o size=64k tmpfs ${base} && ${cliShellCommand([spec, "-q"])} >/dev/null &&
+       { cat /dev/zero > ${base}/filler 2>/dev/null; true; }`,
+      [spec, "-q"],
+      `ls ${base} > ${dir}/listing.txt; readlink ${base}/latest > ${dir}/latest.txt`,
+    );
+    expect(stderr).toMatch(
+      /^error: cannot write to .*: no space left on the device; free some space or choose another --out\n$/,
+    );
+    expect(code).toBe(2);
+    const listing = fs.readFileSync(path.join(dir, "listing.txt"), "utf8").trim().split("\n");
+    const runs = listing.filter((name) => RUN_ID.test(name));
+    expect(runs).toHaveLength(1);
+    expect(listing.sort()).toEqual(["filler", "latest", runs[0]].sort());
+    expect(fs.readFileSync(path.join(dir, "latest.txt"), "utf8").trim()).toBe(runs[0]);
+  }, 60_000);
 
   test("a disk that fills mid-run: one line, exit 1, results.csv and the manifest agree", () => {
     const dir = tempDir();

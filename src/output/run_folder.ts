@@ -45,6 +45,11 @@ export interface ChosenFolder {
   previous?: Manifest;
   /** `--force`: the earlier run to remove (with {@link clearRun}) once the folder's lock is held. */
   replace?: Manifest;
+  /**
+   * For a new run folder, the spec's folder whose `latest` should point at it once its first
+   * manifest is written ({@link pointLatest}); until then `latest` keeps the previous run.
+   */
+  base?: string;
 }
 
 /**
@@ -80,9 +85,7 @@ export function chooseRunFolder(request: FolderRequest): ChosenFolder {
     if (holder && holderAlive(holder) !== false) throw lockedBy(dir, holder, holderAlive(holder));
     return { dir, previous: readManifest(dir) };
   }
-  const dir = makeRunFolder(base, request.specSha256);
-  pointLatest(base, path.basename(dir));
-  return { dir };
+  return { dir: makeRunFolder(base, request.specSha256), base };
 }
 
 /**
@@ -271,8 +274,15 @@ function makeRunFolder(base: string, specSha256: string): string {
   }
 }
 
-/** Points `<base>/latest` at `id`, replacing it atomically. */
-function pointLatest(base: string, id: string): void {
+/**
+ * Points `<base>/latest` at the run folder `id`, replacing it atomically.
+ *
+ * @example
+ * ```ts
+ * pointLatest("results/softmax-sweep", "20261206T230212Z-3f2a1c0d");
+ * ```
+ */
+export function pointLatest(base: string, id: string): void {
   const pointer = path.join(base, LATEST);
   const temporary = `${pointer}.tmp-${process.pid}-0`;
   try {

@@ -25,6 +25,9 @@ import { runtimeInfo } from "../runtime.ts";
 import { nearestRank } from "../stats.ts";
 import type { CaseResult, Closed, Opened, Reported } from "./protocol.ts";
 
+/** A case's context before its kernel is prepared. */
+type CaseBase = Omit<CaseContext, "instance">;
+
 /** Where the executor writes and what it leaves out. */
 export interface ExecutorSettings {
   outputDir: string;
@@ -93,14 +96,17 @@ export class CaseExecutor {
   async run(index: number): Promise<CaseResult> {
     const result: CaseResult = { status: "failed", metrics: {}, tables: [] };
     try {
-      const [c, ctx] = this.#context(index);
-      if (this.#host.wantsSamples) await this.#samples(c, ctx, false);
+      const [c, base] = this.#caseOf(index);
+      const ctx: CaseContext = { ...base, instance: this.#prepare(c, base.inputs) };
+      if (this.#host.wantsSamples) await this.#samples(c, base, false);
       await this.#host.start(ctx);
       this.#hooks.phase("run()");
-      const measurement = await this.#kernelCall(
-        c,
-        () => measureCall(() => ctx.instance.run(), this.#plan.budget),
-      );
+      let measurement;
+      try {
+        measurement = await measureCall(() => ctx.instance.run(), this.#plan.budget);
+      } catch (cause) {
+        throw new KernelError("KERNEL_RUN", c.kernel.definition.name, cause);
+      }
       result.metrics = await this.#host.stop(ctx, measurement);
       result.tables = await this.#host.tables(ctx);
       result.timing = {
@@ -124,7 +130,7 @@ export class CaseExecutor {
    * in a fresh worker: after a crash, or when a run is resumed.
    */
   async replay(index: number): Promise<void> {
-    if (this.#host.wantsSamples) await this.#samples(...this.#context(index), true);
+    if (this.#host.wantsSamples) await this.#samples(...this.#caseOf(index), true);
   }
 
   /** Calls the plugins' `report` hooks; a hook that throws is returned as an error line. */
@@ -140,19 +146,18 @@ export class CaseExecutor {
     return { statuses: this.#host.statuses, errors: this.#host.teardownErrors.map((e) => e.message) };
   }
 
-  /** The case at plan index `index`, its inputs (sample 0) generated and its kernel prepared. */
-  #context(index: number): [CasePlan, CaseContext] {
+  /** The case at plan index `index` and what plugins are told of it, its inputs (sample 0) generated. */
+  #caseOf(index: number): [CasePlan, CaseBase] {
     const c = this.#plan.cases[index];
     const position = this.#position.get(index) ?? index;
     this.#hooks.phase("input generation");
     const inputs = this.#inputsFor(c, 0);
-    const instance = this.#prepare(c, inputs);
-    return [c, { ...this.#run, case: caseInfo(c, position, this.#total), instance, inputs }];
+    return [c, { ...this.#run, case: caseInfo(c, position, this.#total), inputs }];
   }
 
   /** Evaluation samples on one fresh instance, in order, outside the timed window. */
-  async #samples(c: CasePlan, ctx: CaseContext, replay: boolean): Promise<void> {
-    let instance = this.#prepare(c, ctx.inputs);
+  async #samples(c: CasePlan, base: CaseBase, replay: boolean): Promise<void> {
+    let instance = this.#prepare(c, base.inputs);
     for (let index = 0; index < this.#plan.loaded.spec.inputs.samples; index++) {
       this.#hooks.phase(`evaluation sample ${index}`);
       const inputs = this.#inputsFor(c, index);
@@ -162,9 +167,13 @@ export class CaseExecutor {
       }
       this.#hooks.phase(`run() of evaluation sample ${index}`);
       const t0 = performance.now();
-      await this.#kernelCall(c, () => instance.run());
+      try {
+        instance.run();
+      } catch (cause) {
+        throw new KernelError("KERNEL_RUN", c.kernel.definition.name, cause);
+      }
       const wall_time_us = (performance.now() - t0) * 1000;
-      await this.#host.sample({ ...ctx, instance, inputs }, {
+      await this.#host.sample({ ...base, instance, inputs }, {
         index,
         seed: this.#plan.loaded.spec.seed + index,
         inputs,
@@ -184,15 +193,6 @@ export class CaseExecutor {
       this.#inputs.set(key, inputs);
     }
     return inputs;
-  }
-
-  /** Calls into the kernel; what it throws becomes `[kernel NAME] ...` (code KERNEL_RUN). */
-  async #kernelCall<T>(c: CasePlan, call: () => T | Promise<T>): Promise<T> {
-    try {
-      return await call();
-    } catch (cause) {
-      throw new KernelError("KERNEL_RUN", c.kernel.definition.name, cause);
-    }
   }
 
   #prepare(c: CasePlan, inputs: AttentionInputs): KernelInstance {

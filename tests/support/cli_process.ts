@@ -30,6 +30,19 @@ export function cliCommand(args: string[]): [string, string[]] {
   return [process.execPath, [...RUNTIME_ARGS, path.join(ROOT, "cli.ts"), ...args]];
 }
 
+/**
+ * The command line that runs cli.ts with `args`, quoted for `sh`.
+ *
+ * @example
+ * ```ts
+ * cliShellCommand(["validate", "a b.yaml"]); // "'/…/deno' 'run' '-A' '/…/cli.ts' 'validate' 'a b.yaml'"
+ * ```
+ */
+export function cliShellCommand(args: string[]): string {
+  const [command, argv] = cliCommand(args);
+  return [command, ...argv].map((a) => `'${a.replace(/'/g, `'\\''`)}'`).join(" ");
+}
+
 /** How a CLI process ended. */
 export interface CliResult {
   code: number | null;
@@ -111,9 +124,7 @@ export function runCli(args: string[]): Promise<CliResult> {
  * ```
  */
 export function runCliInNamespace(setup: string, args: string[], after = "true"): CliResult {
-  const [command, argv] = cliCommand(args);
-  const quoted = [command, ...argv].map((a) => `'${a.replace(/'/g, `'\\''`)}'`).join(" ");
-  const script = `${setup} || exit 99; ${quoted}; code=$?; ${after}; exit $code`;
+  const script = `${setup} || exit 99; ${cliShellCommand(args)}; code=$?; ${after}; exit $code`;
   const result = spawnSync("unshare", [...namespaceFlags(), "sh", "-c", script], {
     cwd: ROOT,
     encoding: "utf8",
