@@ -45,8 +45,20 @@ export function caseInfo(c: CasePlan, position: number, total: number): CaseInfo
  * ```
  */
 export function caseLabel(c: CasePlan): string {
-  const params = Object.entries(c.point).map(([k, v]) => `${k}=${v}`).join(" ");
+  const params = formatParams(c.point);
   return `${c.role === "baseline" ? "baseline " : ""}${c.kernel.definition.name} ${params} [${
     c.config_hash.slice(0, 8)
   }]`;
+}
+
+/**
+ * Parameters as `seq_len=64 d=32 causal=false`, in their order.
+ *
+ * @example
+ * ```ts
+ * formatParams({ seq_len: 64, d: 32 }); // "seq_len=64 d=32"
+ * ```
+ */
+export function formatParams(params: Record<string, unknown>): string {
+  return Object.entries(params).map(([k, v]) => `${k}=${v}`).join(" ");
 }

@@ -32,13 +32,14 @@ export interface SourceLocation {
 export class AttnbenchError extends Error {
   /** Stable machine-readable code, documented in docs/errors.md. */
   readonly code: string;
-  /** Process exit code `cli.ts` uses for this error. */
-  readonly exitCode: number = 1;
+  /** Process exit code `cli.ts` uses for this error (1 unless given or set by a subclass). */
+  readonly exitCode: number;
 
-  constructor(code: string, message: string, options?: { cause?: unknown }) {
+  constructor(code: string, message: string, options?: { cause?: unknown; exitCode?: number }) {
     super(message, options);
     this.name = new.target.name;
     this.code = code;
+    this.exitCode = options?.exitCode ?? 1;
   }
 
   /** The one line a user sees. */
@@ -118,14 +119,12 @@ export class KernelError extends AttnbenchError {
  * ```
  */
 export class RunInterrupted extends AttnbenchError {
-  override readonly exitCode: number;
   /** The signal that stopped the run. */
   readonly signal: "SIGINT" | "SIGTERM";
 
   constructor(message: string, signal: "SIGINT" | "SIGTERM" = "SIGINT") {
-    super("RUN_INTERRUPTED", message);
+    super("RUN_INTERRUPTED", message, { exitCode: signal === "SIGTERM" ? 143 : 130 });
     this.signal = signal;
-    this.exitCode = signal === "SIGTERM" ? 143 : 130;
   }
 }
 
@@ -141,11 +140,8 @@ export class RunInterrupted extends AttnbenchError {
  * ```
  */
 export class OutputError extends AttnbenchError {
-  override readonly exitCode: number;
-
   constructor(code: string, message: string, options?: { cause?: unknown; exitCode?: 1 | 2 }) {
-    super(code, message, options);
-    this.exitCode = options?.exitCode ?? 2;
+    super(code, message, { ...options, exitCode: options?.exitCode ?? 2 });
   }
 }
 

@@ -31,6 +31,12 @@ import { describe, PluginError } from "./errors.ts";
 import type { PluginStatus } from "./output/manifest.ts";
 import type { ResolvedPlugin } from "./resolve.ts";
 
+/** A plugin's hook, as the host names it: `{ plugin: "power", hook: "setup" }`. */
+export interface PluginHook {
+  plugin: string;
+  hook: string;
+}
+
 interface Active {
   name: string;
   instance: ProfilerInstance;
@@ -51,16 +57,17 @@ export class PluginHost {
   readonly #statuses: PluginStatus[] = [];
   readonly #active: Active[] = [];
   readonly #teardownErrors: PluginError[] = [];
-  readonly #onPhase: (phase: string) => void;
+  readonly #onPhase: (phase: string, hook?: PluginHook) => void;
 
   /**
-   * `onPhase` is told `[profiler NAME] HOOK()` before each hook is called, so a hook that never
+   * `onPhase` is told `[profiler NAME] HOOK()`, and which plugin and hook that is, before each
+   * hook is called, so a hook that never
    * returns can be named.
    */
   constructor(
     plugins: ResolvedPlugin[],
     context: HostContext,
-    options: { strict: boolean; onPhase?: (phase: string) => void },
+    options: { strict: boolean; onPhase?: (phase: string, hook?: PluginHook) => void },
   ) {
     this.#plugins = plugins;
     this.#context = context;
@@ -205,7 +212,7 @@ export class PluginHost {
   }
 
   async #guard<T>(name: string, hook: string, fn: () => T | Promise<T>): Promise<T> {
-    this.#onPhase(`[profiler ${name}] ${hook}()`);
+    this.#onPhase(`[profiler ${name}] ${hook}()`, { plugin: name, hook });
     try {
       return await fn();
     } catch (cause) {

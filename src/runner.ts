@@ -29,7 +29,7 @@ import { ResultsDir } from "./output/results_dir.ts";
 import { chooseRunFolder, type ChosenFolder, clearRun, pointLatest } from "./output/run_folder.ts";
 import { runState } from "./output/run_state.ts";
 import { type CasePlan, type RunPlan, selectPlannedCases } from "./plan.ts";
-import type { ProgressSink } from "./progress.ts";
+import { Progress, type ProgressSink } from "./progress.ts";
 import { resumeSelection, specIdentitySha256 } from "./resume.ts";
 import { gitCommit, runtimeInfo } from "./runtime.ts";
 import { summarize, Supervisor } from "./supervise/supervisor.ts";
@@ -101,15 +101,16 @@ export function resultsBaseOf(plan: RunPlan): string {
 export async function runPlan(plan: RunPlan, options: RunOptions = {}): Promise<RunResult> {
   // A malformed or empty --filter is refused before any folder is made.
   const selected = options.resume ? undefined : selectPlannedCases(plan.cases, options.filter ?? []);
+  const specSha256 = await sha256Hex(plan.loaded.text);
   const folder = chooseRunFolder({
     out: options.outputDir,
     base: resultsBaseOf(plan),
-    specSha256: await sha256Hex(plan.loaded.text),
+    specSha256,
     resume: options.resume,
     force: options.force,
   });
-  const note = (text: string) =>
-    options.progress?.write(`${options.progress.isTTY ? "\r\x1b[K" : ""}${text}\n`);
+  const notes = new Progress(0, options.progress);
+  const note = (text: string) => notes.note(text);
   const previous = folder.previous;
   if (previous?.status === "complete" && previous.cases.every((c) => c.status === "ok")) {
     resumeSelection(previous, plan, options.filter ?? []);
@@ -132,7 +133,7 @@ export async function runPlan(plan: RunPlan, options: RunOptions = {}): Promise<
         throw outputFault(error, folder.dir, { during: "prepare" });
       }
     }
-    const started = await startManifest(plan, folder, options.filter ?? [], selected);
+    const started = await startManifest(plan, folder, specSha256, options.filter ?? [], selected);
     const manifest = started.manifest;
     for (const warning of manifest.warnings) note(`warning: ${warning}`);
     const todo = manifest.cases.filter((c) => c.status !== "ok").length;
@@ -175,6 +176,7 @@ async function supervise(
     progress: options.progress,
     workerOutput: options.workerOutput ?? process.stderr,
   });
+  const session = manifest.sessions[manifest.sessions.length - 1];
   let interrupted: "SIGINT" | "SIGTERM" | undefined;
   let reports: string[] = [];
   try {
@@ -182,26 +184,19 @@ async function supervise(
     interrupted = outcome.interrupted;
     reports = outcome.reports;
     manifest.status = interrupted ? "interrupted" : "complete";
-    if (interrupted) {
-      const done = manifest.cases.filter((c) => c.status !== "pending").length -
-        (manifest.cases.length - todo);
-      manifest.error = `interrupted by ${interrupted} after ${done} of ${todo} cases`;
-    }
+    if (interrupted) manifest.error = `interrupted by ${interrupted} after ${session.ran} of ${todo} cases`;
   } catch (error) {
     manifest.status = "aborted";
     manifest.error = describe(error);
     throw error;
   } finally {
-    const now = new Date().toISOString();
-    manifest.finished_at = now;
-    manifest.sessions[manifest.sessions.length - 1].finished_at = now;
+    manifest.finished_at = session.finished_at = new Date().toISOString();
     manifest.summary = summarize(manifest.cases);
     await dir.commit(manifest).catch(() => {});
   }
   if (interrupted) {
-    const done = manifest.cases.filter((c) => c.status !== "pending").length - (manifest.cases.length - todo);
     throw new RunInterrupted(
-      `interrupted after ${done} of ${todo} cases; the finished ones are in ${dir.root} (manifest status "interrupted"); finish the run with --resume`,
+      `interrupted after ${session.ran} of ${todo} cases; the finished ones are in ${dir.root} (manifest status "interrupted"); finish the run with --resume`,
       interrupted,
     );
   }
@@ -212,6 +207,7 @@ async function supervise(
 async function startManifest(
   plan: RunPlan,
   folder: ChosenFolder,
+  specSha256: string,
   filter: string[],
   fresh: CasePlan[] | undefined,
 ): Promise<{ manifest: Manifest; selected: CasePlan[] }> {
@@ -219,7 +215,7 @@ async function startManifest(
   const spec = {
     file: plan.loaded.file,
     dir: plan.loaded.dir,
-    sha256: await sha256Hex(plan.loaded.text),
+    sha256: specSha256,
     identity_sha256: await specIdentitySha256(plan.loaded.spec),
     resolved: plan.loaded.spec,
   };

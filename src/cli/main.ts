@@ -13,6 +13,7 @@ import fs from "node:fs";
 import path from "node:path";
 import { parseArgs } from "node:util";
 import { toJsonSchema } from "@valibot/to-json-schema";
+import { formatParams } from "../case_info.ts";
 import { AttnbenchError, describe, SpecError } from "../errors.ts";
 import type { Manifest } from "../output/manifest.ts";
 import { findRunFolder, readManifest } from "../output/run_folder.ts";
@@ -173,9 +174,8 @@ async function dispatch(argv: string[], io: CliIo): Promise<number> {
 function reportFailures(manifest: Manifest, dir: string, io: CliIo): number {
   const failed = manifest.cases.filter((c) => c.status === "failed");
   for (const c of failed) {
-    const params = Object.entries(c.params).map(([k, v]) => `${k}=${v}`).join(" ");
     io.stderr.write(
-      `error: case ${c.index} (${c.kernel.name} ${params} [${
+      `error: case ${c.index} (${c.kernel.name} ${formatParams(c.params)} [${
         c.config_hash.slice(0, 8)
       }]) failed: ${c.error}\n`,
     );

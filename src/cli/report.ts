@@ -8,6 +8,7 @@
  * ```
  * @module
  */
+import { formatParams } from "../case_info.ts";
 import { type RunPlan, selectPlannedCases } from "../plan.ts";
 import type { RunResult } from "../runner.ts";
 import { formatTable } from "../text_table.ts";
@@ -26,7 +27,7 @@ export function formatCaseList(plan: RunPlan, filter: string[]): string {
     String(c.index),
     c.role,
     c.kernel.definition.name,
-    Object.entries(c.params).map(([k, v]) => `${k}=${v}`).join(" "),
+    formatParams(c.params),
     c.config_hash,
   ]);
   const table = formatTable(["#", "role", "kernel", "params", "config_hash"], rows);
@@ -49,7 +50,7 @@ export function formatSummary(result: RunResult): string {
     c.config_hash.slice(0, 12),
     c.role,
     c.kernel.name,
-    Object.entries(c.params).map(([k, v]) => `${k}=${v}`).join(" "),
+    formatParams(c.params),
     c.median_us === undefined ? "" : c.median_us.toFixed(2),
     c.gflops === undefined || c.gflops === null ? "" : c.gflops.toFixed(3),
     c.status,

@@ -121,6 +121,21 @@ export function holderAlive(holder: LockHolder): boolean | undefined {
 }
 
 /**
+ * Throws {@link lockedBy}'s refusal when `dir` holds a lock whose run still goes (or cannot be
+ * checked from here); a missing or stale lock passes.
+ *
+ * @example
+ * ```ts
+ * refuseIfLocked("/tmp/out"); // throws while another run writes there
+ * ```
+ */
+export function refuseIfLocked(dir: string): void {
+  const holder = readLock(dir);
+  const alive = holder ? holderAlive(holder) : false;
+  if (alive !== false) throw lockedBy(dir, holder!, alive);
+}
+
+/**
  * The refusal (exit 2) for a folder whose lock `holder` still runs (`alive` true) or cannot be
  * checked (`undefined`: another host).
  *

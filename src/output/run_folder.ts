@@ -19,7 +19,7 @@ import path from "node:path";
 import process from "node:process";
 import { OutputError, SpecError } from "../errors.ts";
 import { outputFault } from "./fs_errors.ts";
-import { holderAlive, LOCK_FILE, lockedBy, readLock } from "./lock.ts";
+import { LOCK_FILE, refuseIfLocked } from "./lock.ts";
 import type { Manifest } from "./manifest.ts";
 import { runState } from "./run_state.ts";
 
@@ -81,8 +81,7 @@ export function chooseRunFolder(request: FolderRequest): ChosenFolder {
         `nothing to resume: ${base} has no ${LATEST} run; start one without --resume, or give its folder with --out`,
       );
     }
-    const holder = readLock(dir);
-    if (holder && holderAlive(holder) !== false) throw lockedBy(dir, holder, holderAlive(holder));
+    refuseIfLocked(dir);
     return { dir, previous: readManifest(dir) };
   }
   return { dir: makeRunFolder(base, request.specSha256), base };
@@ -204,8 +203,7 @@ function useOut(request: FolderRequest): ChosenFolder {
   } catch (error) {
     if ((error as { code?: string }).code !== "ENOENT") throw outputFault(error, dir, { during: "prepare" });
   }
-  const holder = entries?.includes(LOCK_FILE) ? readLock(dir) : undefined;
-  if (holder && holderAlive(holder) !== false) throw lockedBy(dir, holder, holderAlive(holder));
+  if (entries) refuseIfLocked(dir);
   entries = entries?.filter((name) => name !== LOCK_FILE); // a stale lock is taken over with the folder
   const holdsRun = entries?.includes("manifest.json") ?? false;
   if (request.resume) {

@@ -96,7 +96,7 @@ async function openExecutor(command: OpenCommand): Promise<CaseExecutor> {
   }
   const settings = { outputDir: command.outputDir, strict: command.strict, disabled: command.disabled };
   return new CaseExecutor(plan, command.selected, settings, {
-    phase: (phase) => send({ type: "phase", phase }),
+    phase: (phase, hook) => send({ type: "phase", phase, hook }),
     file: (relative) => send({ type: "file", relative }),
   });
 }

@@ -22,6 +22,7 @@ import process from "node:process";
 import type { Readable } from "node:stream";
 import { AttnbenchError } from "../errors.ts";
 import type { CaseOutcome } from "../contracts.ts";
+import type { PluginHook } from "../host.ts";
 import { workerCommand } from "../runtime.ts";
 import { exitCause } from "./exit_cause.ts";
 import {
@@ -79,6 +80,7 @@ export class ChildWorker implements CaseWorker {
   readonly #heapLimitMb: number | undefined;
   #pending: Pending | undefined;
   #phase = "worker start-up";
+  #hook: PluginHook | undefined;
   #stderrTail = "";
   #uncaught: string | undefined;
   #killedFor: string | undefined;
@@ -161,7 +163,9 @@ export class ChildWorker implements CaseWorker {
   /** Sends one command and waits for its reply, under the time and memory caps. */
   #request(command: Command): Promise<unknown> {
     if (this.#lost) {
-      return Promise.reject(new WorkerLost(this.#killedFor ?? "the worker process is gone", this.#phase));
+      return Promise.reject(
+        new WorkerLost(this.#killedFor ?? "the worker process is gone", this.#phase, this.#hook),
+      );
     }
     const { timeoutMs, memoryLimitMb, memoryPollMs = 100 } = this.#options;
     return new Promise((resolve, reject) => {
@@ -194,6 +198,7 @@ export class ChildWorker implements CaseWorker {
         reject: (error) => (done(), reject(error)),
       };
       this.#phase = command.type === "open" ? "plugin setup" : `the start of ${command.type}`;
+      this.#hook = undefined;
       this.#child.stdin!.write(encodeMessage(command));
     });
   }
@@ -202,6 +207,7 @@ export class ChildWorker implements CaseWorker {
     switch (message.type) {
       case "phase":
         this.#phase = message.phase;
+        this.#hook = message.hook;
         return;
       case "file":
         this.#options.onFile(message.relative);
@@ -213,7 +219,9 @@ export class ChildWorker implements CaseWorker {
         this.#pending?.resolve(message.value);
         return;
       case "error":
-        this.#pending?.reject(new WorkerError(message.code, message.message, message.exitCode));
+        this.#pending?.reject(
+          new AttnbenchError(message.code, message.message, { exitCode: message.exitCode }),
+        );
         return;
     }
   }
@@ -236,17 +244,7 @@ export class ChildWorker implements CaseWorker {
       heapLimitMb: this.#heapLimitMb,
     });
     this.#killedFor = cause;
-    if (this.#pending) this.#pending.reject(new WorkerLost(cause, this.#phase));
+    if (this.#pending) this.#pending.reject(new WorkerLost(cause, this.#phase, this.#hook));
     else if (!this.#closing) this.#endedWhileIdle = cause;
-  }
-}
-
-/** An error a worker's command threw and reported (e.g. a plugin unavailable under `--strict`). */
-class WorkerError extends AttnbenchError {
-  override readonly exitCode: number;
-
-  constructor(code: string, message: string, exitCode: number) {
-    super(code, message);
-    this.exitCode = exitCode;
   }
 }

@@ -17,7 +17,7 @@
 import type { AttentionInputs, CaseContext, CaseOutcome, KernelInstance, RunContext } from "../contracts.ts";
 import { caseInfo } from "../case_info.ts";
 import { describe, KernelError } from "../errors.ts";
-import { PluginHost } from "../host.ts";
+import { type PluginHook, PluginHost } from "../host.ts";
 import { measureCall } from "../measure.ts";
 import { ResultsDir } from "../output/results_dir.ts";
 import type { CasePlan, RunPlan } from "../plan.ts";
@@ -38,8 +38,8 @@ export interface ExecutorSettings {
 
 /** What the executor tells its supervisor while it works. */
 export interface ExecutorHooks {
-  /** Called before each phase: `prepare()`, `run()`, `[profiler power] start()`, ... */
-  phase(phase: string): void;
+  /** Called before each phase: `prepare()`, `run()`, `[profiler power] start()` (with its hook), ... */
+  phase(phase: string, hook?: PluginHook): void;
   /** Called after a report hook wrote a file into the results folder (relative path). */
   file(relative: string): void;
 }

@@ -18,6 +18,7 @@
  */
 import fs from "node:fs";
 import type { CaseOutcome, Metrics, Table } from "../contracts.ts";
+import type { PluginHook } from "../host.ts";
 import type { PluginStatus } from "../output/manifest.ts";
 
 /** The descriptor a worker writes its messages to (stdin carries commands, stdout/stderr the kernels' own output). */
@@ -79,7 +80,7 @@ export interface Closed {
 
 /** A message from a worker. */
 export type WorkerMessage =
-  | { type: "phase"; phase: string }
+  | { type: "phase"; phase: string; hook?: PluginHook }
   | { type: "file"; relative: string }
   | { type: "reply"; value: unknown }
   | { type: "error"; code: string; message: string; exitCode: number }
@@ -106,7 +107,7 @@ export function encodeMessage(message: Command | WorkerMessage): string {
  * ```
  */
 export function writeMessageSync(fd: number, message: WorkerMessage): void {
-  const bytes = new TextEncoder().encode(encodeMessage(message));
+  const bytes = ENCODER.encode(encodeMessage(message));
   let offset = 0;
   while (offset < bytes.length) {
     try {
@@ -119,6 +120,7 @@ export function writeMessageSync(fd: number, message: WorkerMessage): void {
 }
 
 const PAUSE = new Int32Array(new SharedArrayBuffer(4));
+const ENCODER = new TextEncoder();
 
 /**
  * Splits a byte stream into lines of JSON and hands each parsed message on; a line that is not

@@ -138,9 +138,7 @@ export class Supervisor {
   /** A worker that is open; starts one (again) when there is none or the last was lost. */
   async #ensureWorker(): Promise<CaseWorker> {
     while (!this.#worker || this.#worker.lost) {
-      if (this.#worker?.endedWhileIdle) {
-        this.#error(`a worker process ended between commands: ${this.#worker.endedWhileIdle}`);
-      }
+      this.#idleEnd(this.#worker);
       const worker = this.#newWorker();
       this.#worker = worker;
       this.#seen = new Set();
@@ -150,14 +148,12 @@ export class Supervisor {
         this.#statuses(opened.statuses);
       } catch (error) {
         if (!(error instanceof WorkerLost) || this.#settings.stopNow?.aborted) throw error;
-        const plugin = /^\[profiler (.+)\] (detect|create|setup)\(\)$/.exec(error.phase)?.[1];
+        const plugin = error.hook?.plugin;
         if (!plugin || this.#disabled.has(plugin)) {
           throw new AttnbenchError("WORKER_START", `cannot start a worker process: ${error.message}`);
         }
         // A plugin that kills or hangs its worker while being set up would do so every time: leave it out.
-        const reason = `${
-          error.phase.replace(/^\[profiler .+\] /, "").replace("()", "")
-        } failed: ${error.message}`;
+        const reason = `${error.hook!.hook} failed: ${error.message}`;
         this.#disabled.set(plugin, reason);
         this.#error(`[profiler ${plugin}] ${reason}; the run goes on without it`);
       }
@@ -171,7 +167,7 @@ export class Supervisor {
    */
   async #replayBefore(worker: CaseWorker, position: number): Promise<void> {
     if (!this.#wantsSamples) return;
-    const unseen = this.#selected.slice(0, position).filter((c, i) =>
+    const unseen = [...this.#selected.slice(0, position).entries()].filter(([i, c]) =>
       this.#manifest.cases[i].status === "ok" && !this.#seen.has(c.index)
     );
     if (unseen.length === 0) return;
@@ -180,8 +176,7 @@ export class Supervisor {
         unseen.length === 1 ? "" : "s"
       } into a fresh worker, to rebuild the plugins' state (nothing is re-measured)`,
     );
-    for (const [i, c] of this.#selected.slice(0, position).entries()) {
-      if (this.#manifest.cases[i].status !== "ok" || this.#seen.has(c.index)) continue;
+    for (const [i, c] of unseen) {
       try {
         await worker.replay(c.index);
       } catch (error) {
@@ -191,6 +186,7 @@ export class Supervisor {
             caseLabel(c)
           }) ${error.message}`,
           error.phase,
+          error.hook,
         );
       }
       this.#seen.add(c.index);
@@ -228,7 +224,7 @@ export class Supervisor {
       record.error = result.error ?? "failed";
     }
     this.#manifest.summary = summarize(this.#manifest.cases);
-    this.#manifest.sessions[this.#manifest.sessions.length - 1].ran++;
+    if (!killed) this.#manifest.sessions[this.#manifest.sessions.length - 1].ran++;
     try {
       await this.#dir.commit(this.#manifest);
     } catch (error) {
@@ -275,9 +271,7 @@ export class Supervisor {
   async #close(): Promise<void> {
     const worker = this.#worker;
     this.#worker = undefined;
-    if (worker?.endedWhileIdle) {
-      this.#error(`a worker process ended between commands: ${worker.endedWhileIdle}`);
-    }
+    this.#idleEnd(worker);
     if (!worker || worker.lost) return;
     if (this.#settings.stopNow?.aborted) {
       worker.kill("stopped at once by a second interrupt");
@@ -324,6 +318,13 @@ export class Supervisor {
       if (status.status === "failed" && status.reason) this.#error(status.reason);
       return status;
     });
+  }
+
+  /** Records a worker that died with nothing to do (nothing else would say so). */
+  #idleEnd(worker: CaseWorker | undefined): void {
+    if (worker?.endedWhileIdle) {
+      this.#error(`a worker process ended between commands: ${worker.endedWhileIdle}`);
+    }
   }
 
   /** A failure outside any case, recorded once. */

@@ -15,6 +15,7 @@
  * @module
  */
 import type { CaseOutcome } from "../contracts.ts";
+import type { PluginHook } from "../host.ts";
 import type { CaseResult, Closed, Opened, Reported } from "./protocol.ts";
 
 /** A worker that measures the cases of one plan. */
@@ -52,10 +53,13 @@ export interface CaseWorker {
 export class WorkerLost extends Error {
   /** What the worker was doing: `run()`, `prepare()`, `[profiler hang] start()`, ... */
   readonly phase: string;
+  /** The plugin hook it was in, if it was in one. */
+  readonly hook?: PluginHook;
 
-  constructor(message: string, phase: string) {
+  constructor(message: string, phase: string, hook?: PluginHook) {
     super(message);
     this.name = "WorkerLost";
     this.phase = phase;
+    this.hook = hook;
   }
 }
