@@ -29,6 +29,7 @@ import type {
 } from "./contracts.ts";
 import { describe, PluginError } from "./errors.ts";
 import type { PluginStatus } from "./output/manifest.ts";
+import { CORE_COLUMNS } from "./output/result_rows.ts";
 import type { ResolvedPlugin } from "./resolve.ts";
 
 /** A plugin's hook, as the host names it: `{ plugin: "power", hook: "setup" }`. */
@@ -150,7 +151,7 @@ export class PluginHost {
     const metrics: Record<string, Metrics> = {};
     for (const { name, instance } of [...this.#usable()].reverse()) {
       const result = await this.#guard(name, "stop", () => instance.stop(ctx, measurement));
-      metrics[name] = checkMetrics(name, result);
+      metrics[name] = checkMetrics(name, result, ctx.case.params);
     }
     return metrics;
   }
@@ -228,7 +229,11 @@ function isNote(available: unknown): available is { available: true; note: strin
     typeof (available as { note?: unknown }).note === "string";
 }
 
-function checkMetrics(name: string, result: unknown): Metrics {
+/**
+ * A plugin's metrics as results.csv can hold them: a flat object of numbers, text, booleans or
+ * null; numbers finite; no column (`<plugin>_<metric>`) that the core or a parameter writes.
+ */
+function checkMetrics(name: string, result: unknown, params: Record<string, unknown>): Metrics {
   if (result === undefined || result === null) return {};
   if (typeof result !== "object" || Array.isArray(result)) {
     throw new PluginError(
@@ -248,6 +253,25 @@ function checkMetrics(name: string, result: unknown): Metrics {
         `metric "${key}" is ${
           Array.isArray(value) ? "a list" : typeof value
         }; expected a number, string, boolean or null`,
+      );
+    }
+    if (typeof value === "number" && !Number.isFinite(value)) {
+      throw new PluginError(
+        "PLUGIN_RESULT",
+        name,
+        undefined,
+        `stop returned ${key} = ${value}; expected a finite number (or null for "not measured")`,
+      );
+    }
+    const column = `${name}_${key}`;
+    if (CORE_COLUMNS.includes(column) || column in params) {
+      throw new PluginError(
+        "PLUGIN_RESULT",
+        name,
+        undefined,
+        `stop returned metric "${key}", which would be written as results.csv column "${column}", a column ${
+          column in params ? "a parameter" : "attnbench itself"
+        } writes; expected another metric name`,
       );
     }
   }

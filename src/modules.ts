@@ -15,6 +15,7 @@ import fs from "node:fs";
 import path from "node:path";
 import process from "node:process";
 import { pathToFileURL } from "node:url";
+import validatePackageName from "validate-npm-package-name";
 
 /** How a reference is to be found. */
 export type ReferenceKind = "path" | "package";
@@ -33,6 +34,39 @@ export function classifyReference(ref: string): ReferenceKind {
 
 /** Why a reference could not be found (the caller turns it into a located spec error). */
 export class ReferenceNotFound extends Error {}
+
+/** A package reference that is not a package name (`mitata/../../x.ts`, `a//b`): never looked up. */
+export class InvalidReference extends ReferenceNotFound {}
+
+/**
+ * The package name and subpath of a package reference, or an {@link InvalidReference}: the name
+ * must be a valid npm name (checked by validate-npm-package-name) and the subpath plain folder
+ * and file names (no `.`, `..`, empty parts or backslashes), so a reference cannot leave the
+ * package's folder.
+ *
+ * @example
+ * ```ts
+ * splitPackageReference("@acme/attn/kernels/x.js"); // { name: "@acme/attn", subpath: "kernels/x.js" }
+ * ```
+ */
+export function splitPackageReference(ref: string): { name: string; subpath: string } {
+  const parts = ref.split("/");
+  const scoped = ref.startsWith("@");
+  const name = parts.slice(0, scoped ? 2 : 1).join("/");
+  const rest = parts.slice(scoped ? 2 : 1);
+  const check = validatePackageName(name);
+  if (!check.validForOldPackages) {
+    const why = [...(check.errors ?? []), ...(check.warnings ?? [])].join("; ");
+    throw new InvalidReference(`"${name}" is not a package name (${why})`);
+  }
+  const bad = rest.find((part) => part === "" || part === "." || part === ".." || part.includes("\\"));
+  if (bad !== undefined) {
+    throw new InvalidReference(
+      `"${ref}" has a path part "${bad}" after the package name; expected plain folder and file names`,
+    );
+  }
+  return { name, subpath: rest.join("/") };
+}
 
 /**
  * Absolute file path of a path or package reference, or a {@link ReferenceNotFound}.
@@ -68,18 +102,22 @@ export async function importReference(ref: string, specDir: string): Promise<Rec
   return await import(pathToFileURL(file).href) as Record<string, unknown>;
 }
 
-function findPackageEntry(name: string, from: string): string | undefined {
-  const parts = name.split("/");
-  const packageName = name.startsWith("@") ? parts.slice(0, 2).join("/") : parts[0];
-  const subpath = parts.slice(name.startsWith("@") ? 2 : 1).join("/");
+function findPackageEntry(ref: string, from: string): string | undefined {
+  const { name, subpath } = splitPackageReference(ref);
   for (let dir = path.resolve(from);; dir = path.dirname(dir)) {
-    const root = path.join(dir, "node_modules", packageName);
+    const root = path.join(dir, "node_modules", name);
     const manifest = path.join(root, "package.json");
     if (fs.existsSync(manifest)) {
       const pkg = JSON.parse(fs.readFileSync(manifest, "utf8")) as PackageManifest;
       const target = entryOf(pkg, subpath ? `./${subpath}` : ".");
-      if (target) return path.join(root, target);
-      return undefined;
+      if (!target) return undefined;
+      const entry = path.resolve(root, target);
+      if (!entry.startsWith(root + path.sep)) {
+        throw new InvalidReference(
+          `package "${name}" points its entry ${target} outside its own folder ${root}`,
+        );
+      }
+      return entry;
     }
     if (path.dirname(dir) === dir) return undefined;
   }

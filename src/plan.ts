@@ -17,6 +17,7 @@
  * @module
  */
 import * as v from "valibot";
+import os from "node:os";
 import path from "node:path";
 import process from "node:process";
 import type { InputShape, KernelDefinition } from "./contracts.ts";
@@ -24,6 +25,7 @@ import { SpecError } from "./errors.ts";
 import { selectCases } from "./filter.ts";
 import { expandGrid, type Point } from "./grid.ts";
 import { measurementBudget } from "./limits.ts";
+import { checkCaseCount, checkColumnNames, checkMemoryNeeds, DEFAULT_MAX_CASES } from "./plan_bounds.ts";
 import { canonicalJson, configHash } from "./hash.ts";
 import { type InputGenerator, inputGenerators } from "./inputs/mod.ts";
 import { type ResolvedKernel, type ResolvedPlugin, resolveKernel, resolvePlugins } from "./resolve.ts";
@@ -63,8 +65,17 @@ export interface RunPlan {
   warnings: string[];
 }
 
+/** Bounds of a plan (see plan_bounds.ts). */
+export interface PlanOptions {
+  /** Most cases the plan may have (`--max-cases`; default {@link DEFAULT_MAX_CASES}). */
+  maxCases?: number;
+  /** Skip the check of each case's memory estimate against this machine (`--force`). */
+  force?: boolean;
+}
+
 /**
- * Resolves, expands, validates and hashes a loaded spec.
+ * Resolves, expands, validates and hashes a loaded spec. The grid is counted before it is
+ * expanded, and every case's memory estimate is checked against the machine.
  *
  * @example
  * ```ts
@@ -72,7 +83,8 @@ export interface RunPlan {
  * plan.cases.length; // grid points (+ baseline cases)
  * ```
  */
-export async function planRun(loaded: LoadedSpec): Promise<RunPlan> {
+export async function planRun(loaded: LoadedSpec, options: PlanOptions = {}): Promise<RunPlan> {
+  const maxCases = options.maxCases ?? DEFAULT_MAX_CASES;
   const { spec, source } = loaded;
   const refs = Array.isArray(spec.kernel) ? spec.kernel : [spec.kernel];
   const kernels: ResolvedKernel[] = [];
@@ -99,6 +111,8 @@ export async function planRun(loaded: LoadedSpec): Promise<RunPlan> {
   const plugins = await resolvePlugins(loaded);
 
   checkParams(loaded, baseline ? [...kernels, baseline] : kernels);
+  checkColumnNames(loaded, plugins.map((p) => p.definition.name));
+  checkCaseCount(loaded, kernels.length, maxCases);
   const { points, warnings } = gridPoints(loaded);
   warnings.push(...outputDirWarnings(loaded));
 
@@ -147,6 +161,8 @@ export async function planRun(loaded: LoadedSpec): Promise<RunPlan> {
       });
     }
   }
+  if (cases.length > maxCases) checkCaseCount(loaded, kernels.length, maxCases, cases.length);
+  if (!options.force) checkMemoryNeeds(loaded, cases, os.totalmem());
   return {
     loaded,
     kernels,

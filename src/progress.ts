@@ -11,6 +11,7 @@
  * ```
  * @module
  */
+import { terminalSafe } from "./terminal_text.ts";
 
 /** Where progress goes: anything with `write` and, for terminals, `isTTY`. */
 export interface ProgressSink {
@@ -41,9 +42,9 @@ export class Progress {
 
   /** A case starts. */
   begin(label: string): void {
-    this.#label = label;
+    this.#label = terminalSafe(label);
     this.#caseStarted = performance.now();
-    if (this.#sink?.isTTY) this.#sink.write(`\r\x1b[K[${this.#done + 1}/${this.#total}] ${label} ...`);
+    if (this.#sink?.isTTY) this.#sink.write(`\r\x1b[K[${this.#done + 1}/${this.#total}] ${this.#label} ...`);
   }
 
   /** The current case ended with `status`; `detail` is a short result. */
@@ -54,14 +55,14 @@ export class Progress {
     const eta = (elapsed / this.#done) * (this.#total - this.#done);
     const took = formatSeconds((now - this.#caseStarted) / 1000);
     const line = `[${this.#done}/${this.#total}] ${this.#label} ${status}${
-      detail ? ` ${detail}` : ""
+      detail ? ` ${terminalSafe(detail)}` : ""
     } (${took}; elapsed ${formatSeconds(elapsed)}, ETA ${formatSeconds(eta)})`;
     this.#sink?.write(`${this.#sink.isTTY ? "\r\x1b[K" : ""}${line}\n`);
   }
 
   /** A line of its own (warnings, notes). */
   note(text: string): void {
-    this.#sink?.write(`${this.#sink.isTTY ? "\r\x1b[K" : ""}${text}\n`);
+    this.#sink?.write(`${this.#sink.isTTY ? "\r\x1b[K" : ""}${terminalSafe(text)}\n`);
   }
 }
 

@@ -13,7 +13,7 @@
 import * as v from "valibot";
 import type { KernelDefinition, Origin, ProfilerDefinition } from "./contracts.ts";
 import { SpecError } from "./errors.ts";
-import { classifyReference, importReference, ReferenceNotFound } from "./modules.ts";
+import { classifyReference, importReference, InvalidReference, ReferenceNotFound } from "./modules.ts";
 import { issueToError } from "./spec/issues.ts";
 import type { LoadedSpec } from "./spec/load.ts";
 import type { FieldPath } from "./spec/yaml_source.ts";
@@ -148,6 +148,14 @@ async function importModule(
   try {
     return await importReference(ref, loaded.dir);
   } catch (cause) {
+    if (cause instanceof InvalidReference) {
+      throw new SpecError(
+        "SPEC_BAD_REFERENCE",
+        `${what} "${ref}" is not a valid reference: ${cause.message}; expected a built-in ${what}, a relative path (./my_${what}.ts) or an installed package's name`,
+        where,
+        { cause },
+      );
+    }
     if (cause instanceof ReferenceNotFound) {
       const message = classifyReference(ref) === "path"
         ? `${what} path "${ref}" does not exist (${cause.message}); expected a file relative to the spec`

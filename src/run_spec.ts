@@ -8,7 +8,7 @@
  * ```
  * @module
  */
-import { planRun } from "./plan.ts";
+import { type PlanOptions, planRun } from "./plan.ts";
 import { type RunOptions, runPlan, type RunResult } from "./runner.ts";
 import { loadSpec } from "./spec/load.ts";
 
@@ -20,6 +20,6 @@ import { loadSpec } from "./spec/load.ts";
  * await runSpec("specs/softmax-sweep.yaml", { filter: ["seq_len=64"] });
  * ```
  */
-export async function runSpec(file: string, options: RunOptions = {}): Promise<RunResult> {
-  return await runPlan(await planRun(await loadSpec(file)), options);
+export async function runSpec(file: string, options: RunOptions & PlanOptions = {}): Promise<RunResult> {
+  return await runPlan(await planRun(await loadSpec(file), options), options);
 }

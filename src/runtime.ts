@@ -109,24 +109,30 @@ export function runtimeInfo(): RuntimeInfo {
 }
 
 /**
- * The git commit checked out in `dir`, with `-dirty` when the tree has changes; `null` outside a
- * repository or without git.
+ * The git commit checked out in `dir`; `null` outside a repository or without git. Git is asked
+ * for nothing but the commit (`rev-parse HEAD`, which reads no work tree), with hooks and
+ * fsmonitor switched off and no optional locks, so a repository's configuration cannot make
+ * attnbench run its commands (`core.fsmonitor`, hooks and clean filters run only for commands
+ * that look at the work tree, such as `git status`, which is why there is no `-dirty` flag).
  *
  * @example
  * ```ts
- * gitCommit("."); // "3f2c1e0...", "3f2c1e0...-dirty" or null
+ * gitCommit("."); // "3f2c1e0..." or null
  * ```
  */
 export function gitCommit(dir: string): string | null {
   try {
-    const opts = {
-      cwd: dir,
-      stdio: ["ignore", "pipe", "ignore"] as ("ignore" | "pipe")[],
-      encoding: "utf8" as const,
-    };
-    const head = execFileSync("git", ["rev-parse", "HEAD"], opts).trim();
-    const dirty = execFileSync("git", ["status", "--porcelain", "--untracked-files=no"], opts).trim();
-    return dirty ? `${head}-dirty` : head;
+    const head = execFileSync(
+      "git",
+      ["-c", "core.fsmonitor=false", "-c", "core.hooksPath=/dev/null", "rev-parse", "--verify", "HEAD"],
+      {
+        cwd: dir,
+        stdio: ["ignore", "pipe", "ignore"],
+        encoding: "utf8",
+        env: { ...process.env, GIT_OPTIONAL_LOCKS: "0", GIT_TERMINAL_PROMPT: "0" },
+      },
+    ).trim();
+    return /^[0-9a-f]{40,64}$/.test(head) ? head : null;
   } catch {
     return null;
   }

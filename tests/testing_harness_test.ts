@@ -99,7 +99,7 @@ describe("checkProfiler", () => {
     [
       "a NaN metric",
       brokenInstance("nan", { stop: () => ({ ratio: NaN }) }),
-      /metric "ratio" is NaN; expected a finite number or null/,
+      /\[profiler nan\] stop returned ratio = NaN; expected a finite number/,
     ],
     [
       "a string thrown instead of an Error",

@@ -19,11 +19,13 @@ import type { Manifest } from "../output/manifest.ts";
 import { findRunFolder, readManifest } from "../output/run_folder.ts";
 import { runState } from "../output/run_state.ts";
 import { planRun } from "../plan.ts";
+import { DEFAULT_MAX_CASES } from "../plan_bounds.ts";
 import type { ProgressSink } from "../progress.ts";
 import { runPlan } from "../runner.ts";
 import { loadSpec } from "../spec/load.ts";
 import { type DenoPermission, missingDenoPermissions } from "../runtime.ts";
 import { specSchema } from "../spec/schema.ts";
+import { terminalSafe } from "../terminal_text.ts";
 import { VERSION } from "../version.ts";
 import { verifyResults } from "../witness/verify.ts";
 import { HELP } from "./help.ts";
@@ -44,6 +46,7 @@ const OPTIONS = {
   out: { type: "string" },
   resume: { type: "boolean" },
   force: { type: "boolean" },
+  "max-cases": { type: "string" },
   filter: { type: "string", multiple: true },
   "dry-run": { type: "boolean" },
   strict: { type: "boolean" },
@@ -73,9 +76,16 @@ const PERMISSIONS: Record<string, DenoPermission[]> = {
  * await main(["--help"], io); // 0
  * ```
  */
-export async function main(argv: string[], io: CliIo): Promise<number> {
+export async function main(argv: string[], raw: CliIo): Promise<number> {
+  // Every text shown has its control characters escaped; progress escapes its own parts, so it
+  // may still redraw its line on a terminal.
+  const io: CliIo = {
+    ...raw,
+    stdout: (text) => raw.stdout(terminalSafe(text)),
+    stderr: { write: (text) => raw.stderr.write(terminalSafe(text)), isTTY: raw.stderr.isTTY },
+  };
   try {
-    return await dispatch(argv, io);
+    return await dispatch(argv, io, raw.stderr);
   } catch (error) {
     if (error instanceof AttnbenchError) {
       io.stderr.write(`error: ${error.message}\n`);
@@ -99,7 +109,7 @@ export async function main(argv: string[], io: CliIo): Promise<number> {
   }
 }
 
-async function dispatch(argv: string[], io: CliIo): Promise<number> {
+async function dispatch(argv: string[], io: CliIo, progress: ProgressSink): Promise<number> {
   let parsed;
   try {
     parsed = parseArgs({ args: argv, options: OPTIONS, allowPositionals: true, strict: true });
@@ -141,7 +151,10 @@ async function dispatch(argv: string[], io: CliIo): Promise<number> {
     );
   }
   if (command === "verify") return await verify(args[0], io);
-  const plan = await planRun(await loadSpec(args[0]));
+  const plan = await planRun(await loadSpec(args[0]), {
+    maxCases: maxCasesOption(values["max-cases"]),
+    force: values.force ?? false,
+  });
   if (command === "validate") {
     for (const warning of plan.warnings) io.stderr.write(`warning: ${warning}\n`);
     io.stdout(`${args[0]}: valid, ${plan.cases.length} case${plan.cases.length === 1 ? "" : "s"}`);
@@ -158,7 +171,7 @@ async function dispatch(argv: string[], io: CliIo): Promise<number> {
     filter: values.filter ?? [],
     strict: values.strict ?? false,
     isolation: values["in-process"] ? "in-process" : "process",
-    progress: values.quiet ? undefined : io.stderr,
+    progress: values.quiet ? undefined : progress,
     signal: io.signal,
     stopNow: io.stopNow,
     workerOutput: io.stderr,
@@ -168,6 +181,18 @@ async function dispatch(argv: string[], io: CliIo): Promise<number> {
   const witnessed = fs.existsSync(path.join(result.outputDir, "witness", "bundle.json"));
   const verified = witnessed ? await verify(result.outputDir, io) : 0;
   return Math.max(reportFailures(result.manifest, result.outputDir, io), verified);
+}
+
+function maxCasesOption(text: string | undefined): number {
+  if (text === undefined) return DEFAULT_MAX_CASES;
+  const n = Number(text);
+  if (!/^\d+$/.test(text.trim()) || !Number.isSafeInteger(n) || n < 1) {
+    throw new SpecError(
+      "CLI_USAGE",
+      `--max-cases ${text}: expected a positive whole number of cases; see --help`,
+    );
+  }
+  return n;
 }
 
 /** Prints every failure on stderr (even with `-q`); 1 if there was any, else 0. */

@@ -17,7 +17,18 @@ import type { CaseRecord } from "./manifest.ts";
 export type ResultRow = Record<string, MetricValue>;
 
 const LEADING = ["config_hash", "role", "kernel", "kernel_version", "status"];
+const TIMING = ["samples", "calls", "gflops"];
 const TRAILING = ["error"];
+
+/**
+ * Columns the core writes in every results.csv; no parameter or plugin metric may take them.
+ *
+ * @example
+ * ```ts
+ * CORE_COLUMNS.includes("config_hash"); // true
+ * ```
+ */
+export const CORE_COLUMNS: readonly string[] = [...LEADING, ...TIMING, ...TRAILING];
 
 /**
  * The row of one case record: `config_hash, role, kernel, kernel_version, status`, its parameters,

@@ -20,7 +20,7 @@ import path from "node:path";
 import { parse } from "csv-parse/sync";
 import type { MetricValue, Table } from "../contracts.ts";
 import { stageFile, writeFileAtomic } from "./atomic.ts";
-import { toCsv } from "./csv.ts";
+import { restoreCell, toCsv } from "./csv.ts";
 import type { Manifest } from "./manifest.ts";
 import { resultTable } from "./result_rows.ts";
 
@@ -104,5 +104,5 @@ function typedCell(cell: string): MetricValue {
   if (cell === "") return null;
   if (cell === "true") return true;
   if (cell === "false") return false;
-  return NUMBER.test(cell) ? Number(cell) : cell;
+  return NUMBER.test(cell) ? Number(cell) : restoreCell(cell);
 }

@@ -65,12 +65,6 @@ export function chooseRunFolder(request: FolderRequest): ChosenFolder {
     throw new SpecError("CLI_USAGE", "--force and --resume contradict each other: choose one; see --help");
   }
   if (request.out !== undefined) return useOut(request);
-  if (request.force) {
-    throw new SpecError(
-      "CLI_USAGE",
-      "--force replaces the folder given with --out; without --out every run gets a new folder",
-    );
-  }
   const base = path.resolve(request.base);
   refuseRoot(base, "the spec's results folder");
   if (request.resume) {

@@ -1,6 +1,8 @@
 /**
  * A YAML document kept with its source positions, so any field path can be turned back into a
- * line and column. Aliases are expanded with a bound, against alias bombs.
+ * line and column. Hostile input is bounded: the text's size, the nesting depth and alias
+ * expansion are capped, and every number must be finite and, when written as an integer, exact
+ * (within ±2^53), so no `.inf`, `.nan` or `9007199254740993` reaches the schema.
  *
  * @example
  * ```ts
@@ -25,6 +27,12 @@ import { type SourceLocation, SpecError } from "../errors.ts";
 
 /** Aliases a spec may expand; a "billion laughs" document hits this long before it hurts. */
 export const MAX_ALIAS_COUNT = 100;
+
+/** Largest spec text accepted, bytes: real specs are a few hundred bytes to a few KiB. */
+export const MAX_SPEC_BYTES = 1024 * 1024;
+
+/** Deepest nesting of maps and lists accepted; a spec needs 4 (plugins → options → rapl → domains). */
+export const MAX_NESTING = 32;
 
 /** A path into a document: map keys and sequence indices. */
 export type FieldPath = readonly (string | number)[];
@@ -58,15 +66,48 @@ export class YamlSource {
    * ```
    */
   static parse(file: string, text: string): YamlSource {
+    const bytes = new TextEncoder().encode(text).length;
+    if (bytes > MAX_SPEC_BYTES) {
+      throw new SpecError(
+        "SPEC_TOO_LARGE",
+        `the spec is ${bytes} bytes; expected at most ${MAX_SPEC_BYTES} (1 MiB): a spec names a grid, it does not list it`,
+        { file },
+      );
+    }
     const lines = new LineCounter();
-    const doc = parseDocument(text, { lineCounter: lines, prettyErrors: false, uniqueKeys: true });
+    let doc: Document.Parsed;
+    try {
+      doc = parseDocument(text, { lineCounter: lines, prettyErrors: false, uniqueKeys: true });
+    } catch (cause) {
+      // The parser recurses per nesting level: a document nested thousands deep overflows the stack.
+      if (!(cause instanceof RangeError)) throw cause;
+      throw new SpecError(
+        "SPEC_TOO_DEEP",
+        `maps and lists nest too deep to parse; expected at most ${MAX_NESTING} levels`,
+        {
+          file,
+        },
+        { cause },
+      );
+    }
     const error = doc.errors[0];
+    if (error?.message.includes("call stack")) {
+      throw new SpecError(
+        "SPEC_TOO_DEEP",
+        `maps and lists nest too deep to parse; expected at most ${MAX_NESTING} levels`,
+        {
+          file,
+        },
+      );
+    }
     if (error) {
       const at = lines.linePos(error.pos[0]);
       const what = error.message.split("\n")[0].replace(/ at line \d+, column \d+:?$/, "");
       throw new SpecError("SPEC_YAML", `invalid YAML: ${what}`, { file, line: at.line, column: at.col });
     }
-    return new YamlSource(file, doc, lines);
+    const source = new YamlSource(file, doc, lines);
+    source.#checkNodes();
+    return source;
   }
 
   /**
@@ -125,6 +166,39 @@ export class YamlSource {
       best = node as Node;
     }
     return this.#position(best);
+  }
+
+  /** Refuses nesting beyond {@link MAX_NESTING} and numbers that are not finite or not exact. */
+  #checkNodes(): void {
+    visit(this.#doc, {
+      Node: (_key, node, path) => {
+        const depth = path.filter((step) => isMap(step) || isSeq(step)).length;
+        if (depth > MAX_NESTING) {
+          throw new SpecError(
+            "SPEC_TOO_DEEP",
+            `maps and lists nest ${depth} levels deep here; expected at most ${MAX_NESTING}`,
+            this.#position(node),
+          );
+        }
+        if (!isScalar(node) || typeof node.value !== "number") return;
+        const value = node.value;
+        const written = node.source ?? String(value);
+        if (!Number.isFinite(value)) {
+          throw new SpecError(
+            "SPEC_NOT_FINITE",
+            `found ${written}; expected a finite number (.inf and .nan are not accepted anywhere in a spec)`,
+            this.#position(node),
+          );
+        }
+        if (/^[-+]?(0x[0-9a-f]+|0o[0-7]+|\d+)$/i.test(written.trim()) && !Number.isSafeInteger(value)) {
+          throw new SpecError(
+            "SPEC_UNSAFE_INTEGER",
+            `found ${written}, which is beyond ±2^53 − 1 (${Number.MAX_SAFE_INTEGER}) and cannot be held exactly; expected a smaller integer`,
+            this.#position(node),
+          );
+        }
+      },
+    });
   }
 
   #position(node: Node | null): SourceLocation {

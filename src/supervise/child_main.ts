@@ -87,7 +87,11 @@ async function answer(command: Command): Promise<unknown> {
 }
 
 async function openExecutor(command: OpenCommand): Promise<CaseExecutor> {
-  const plan = await planRun(parseSpec(command.spec.file, command.spec.text));
+  // The supervisor already held the spec to its bounds; the worker plans exactly what it planned.
+  const plan = await planRun(parseSpec(command.spec.file, command.spec.text), {
+    maxCases: Infinity,
+    force: true,
+  });
   const differs = plan.cases.findIndex((c, i) => c.config_hash !== command.hashes[i]);
   if (differs >= 0 || plan.cases.length !== command.hashes.length) {
     throw new Error(
