@@ -30,7 +30,6 @@ import type {
   HostContext,
   KernelDefinition,
   KernelInstance,
-  Metrics,
   ProfilerDefinition,
   RunContext,
   Table,
