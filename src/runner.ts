@@ -24,7 +24,7 @@ import { configHash, sha256Hex } from "./hash.ts";
 import { caseLimits } from "./limits.ts";
 import { outputFault } from "./output/fs_errors.ts";
 import { acquireLock, type HeldLock } from "./output/lock.ts";
-import type { CaseRecord, EnvironmentRecord, Manifest } from "./output/manifest.ts";
+import { type CaseRecord, type EnvironmentRecord, type Manifest, summarize } from "./output/manifest.ts";
 import { ResultsDir } from "./output/results_dir.ts";
 import { chooseRunFolder, type ChosenFolder, clearRun, pointLatest } from "./output/run_folder.ts";
 import { runState } from "./output/run_state.ts";
@@ -32,7 +32,9 @@ import { type CasePlan, type RunPlan, selectPlannedCases } from "./plan.ts";
 import { Progress, type ProgressSink } from "./progress.ts";
 import { resumeSelection, specIdentitySha256 } from "./resume.ts";
 import { gitCommit, runtimeInfo } from "./runtime.ts";
-import { summarize, Supervisor } from "./supervise/supervisor.ts";
+import { removeSeal, writeSeal } from "./integrity/seal.ts";
+import type { SigningKey } from "./integrity/signing.ts";
+import { Supervisor } from "./supervise/supervisor.ts";
 import { MANIFEST_SCHEMA_VERSION, VERSION } from "./version.ts";
 
 /** How to run a plan. */
@@ -67,6 +69,8 @@ export interface RunOptions {
   isolation?: "process" | "in-process";
   /** Where the workers' own stdout and stderr go (default: this process's stderr). */
   workerOutput?: { write(text: string): unknown };
+  /** Signs seal.json when the run ends (`--sign KEY`); unsigned without it. */
+  signingKey?: SigningKey;
 }
 
 /** What a run produced. */
@@ -146,6 +150,8 @@ export async function runPlan(plan: RunPlan, options: RunOptions = {}): Promise<
     );
     const dir = new ResultsDir(folder.dir);
     try {
+      // A resumed run changes the folder: its old seal no longer holds.
+      await removeSeal(folder.dir);
       await dir.commit(manifest);
     } catch (error) {
       throw outputFault(error, folder.dir, { during: "prepare" });
@@ -179,6 +185,7 @@ async function supervise(
   const session = manifest.sessions[manifest.sessions.length - 1];
   let interrupted: "SIGINT" | "SIGTERM" | undefined;
   let reports: string[] = [];
+  let sealed: Error | undefined;
   try {
     const outcome = await supervisor.run();
     interrupted = outcome.interrupted;
@@ -191,9 +198,11 @@ async function supervise(
     throw error;
   } finally {
     manifest.finished_at = session.finished_at = new Date().toISOString();
-    manifest.summary = summarize(manifest.cases);
-    await dir.commit(manifest).catch(() => {});
+    sealed = await dir.commit(manifest)
+      .then(() => writeSeal(dir.root, manifest, options.signingKey))
+      .then(() => undefined, (error) => outputFault(error, dir.root, { during: "run" }));
   }
+  if (sealed) throw sealed;
   if (interrupted) {
     throw new RunInterrupted(
       `interrupted after ${session.ran} of ${todo} cases; the finished ones are in ${dir.root} (manifest status "interrupted"); finish the run with --resume`,

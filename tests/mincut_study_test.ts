@@ -257,9 +257,9 @@ describe("verify", () => {
     expect((await verifyResults(dir)).ok).toBe(true);
   });
 
-  test("a folder without a witness bundle is a usage error", async () => {
+  test("a folder without a run is an output error", async () => {
     await expect(verifyResults(tempDir())).rejects.toThrow(
-      /manifest\.json: no such file; expected a results folder written by a run with the mincut-study plugin/,
+      /cannot read the run in .*manifest\.json cannot be read \(it does not exist\)/,
     );
   });
 });

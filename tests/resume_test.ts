@@ -8,6 +8,7 @@ import { readCalls } from "./fixtures/plugins/call_log.ts";
 import { runCli } from "./support/cli_process.ts";
 import { faultSpec, FIXTURES, STUDY_SPEC } from "./support/specs.ts";
 import { tempDir, writeSpec } from "./support/temp.ts";
+import { readManifest as readRunManifest } from "../src/output/run_folder.ts";
 
 const SAMPLER = path.join(FIXTURES, "plugins", "sampler.ts");
 
@@ -15,8 +16,9 @@ const SAMPLER = path.join(FIXTURES, "plugins", "sampler.ts");
 const flakySpec = (trigger: string, bench = "", max_time_ms = 200) =>
   faultSpec({ fault: "exit", trigger, bench, max_time_ms });
 
+/** The run's manifest as readers see it: manifest.json with the case journal of an unfinished run. */
 function manifestOf(dir: string) {
-  return JSON.parse(fs.readFileSync(path.join(dir, "manifest.json"), "utf8"));
+  return readRunManifest(dir);
 }
 
 function rowsOf(dir: string): Record<string, string>[] {

@@ -6,12 +6,14 @@ import { parse } from "csv-parse/sync";
 import { processesWith, runCli, startCli } from "./support/cli_process.ts";
 import { faultSpec, SLOW_SPEC } from "./support/specs.ts";
 import { tempDir, writeSpec } from "./support/temp.ts";
+import { readManifest as readRunManifest } from "../src/output/run_folder.ts";
 
 /** Cases at seq_len 4, 8, 16; the one at 8 spins forever; `timeout` caps each case. */
 const spinSpec = (timeout: number) => faultSpec({ fault: "spin", bench: `  timeout_ms: ${timeout}\n` });
 
+/** The run's manifest as readers see it: manifest.json with the case journal of an unfinished run. */
 function readManifest(dir: string) {
-  return JSON.parse(fs.readFileSync(path.join(dir, "manifest.json"), "utf8"));
+  return readRunManifest(dir);
 }
 
 function readRows(dir: string): Record<string, string>[] {

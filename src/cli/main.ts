@@ -16,8 +16,6 @@ import { toJsonSchema } from "@valibot/to-json-schema";
 import { formatParams } from "../case_info.ts";
 import { AttnbenchError, describe, SpecError } from "../errors.ts";
 import type { Manifest } from "../output/manifest.ts";
-import { findRunFolder, readManifest } from "../output/run_folder.ts";
-import { runState } from "../output/run_state.ts";
 import { planRun } from "../plan.ts";
 import { DEFAULT_MAX_CASES } from "../plan_bounds.ts";
 import type { ProgressSink } from "../progress.ts";
@@ -27,10 +25,11 @@ import { type DenoPermission, missingDenoPermissions } from "../runtime.ts";
 import { specSchema } from "../spec/schema.ts";
 import { terminalSafe } from "../terminal_text.ts";
 import { VERSION } from "../version.ts";
-import { verifyResults } from "../witness/verify.ts";
 import { HELP } from "./help.ts";
 import { formatPlugins } from "./plugins_command.ts";
+import { keygen, readPublicKey, readSigningKey, sealLine } from "./keys_command.ts";
 import { formatCaseList, formatSummary } from "./report.ts";
+import { verifyRun } from "./verify_command.ts";
 
 /** Where the CLI writes: `stdout` gets results, `stderr` progress and errors. */
 export interface CliIo {
@@ -47,6 +46,9 @@ const OPTIONS = {
   resume: { type: "boolean" },
   force: { type: "boolean" },
   "max-cases": { type: "string" },
+  sign: { type: "string" },
+  key: { type: "string" },
+  trust: { type: "boolean" },
   filter: { type: "string", multiple: true },
   "dry-run": { type: "boolean" },
   strict: { type: "boolean" },
@@ -56,7 +58,7 @@ const OPTIONS = {
   version: { type: "boolean", short: "V" },
 } as const;
 
-const COMMANDS = ["run", "validate", "schema", "verify", "plugins"];
+const COMMANDS = ["run", "validate", "schema", "verify", "plugins", "keygen"];
 
 /** Deno permissions each command needs (a run also writes and starts worker processes). */
 const PERMISSIONS: Record<string, DenoPermission[]> = {
@@ -64,6 +66,7 @@ const PERMISSIONS: Record<string, DenoPermission[]> = {
   validate: ["read", "env", "sys"],
   verify: ["read", "env", "sys"],
   plugins: ["read", "env", "sys"],
+  keygen: ["write"],
   schema: [],
 };
 
@@ -143,6 +146,7 @@ async function dispatch(argv: string[], io: CliIo, progress: ProgressSink): Prom
     io.stdout(await formatPlugins());
     return 0;
   }
+  if (command === "keygen") return await keygen(args, io);
   if (args.length !== 1) {
     const what = command === "verify" ? "results folder" : "spec file";
     throw new SpecError(
@@ -150,7 +154,10 @@ async function dispatch(argv: string[], io: CliIo, progress: ProgressSink): Prom
       `${command} takes one ${what}, got ${args.length === 0 ? "none" : args.join(" ")}; see --help`,
     );
   }
-  if (command === "verify") return await verify(args[0], io);
+  if (command === "verify") {
+    const publicKey = values.key === undefined ? undefined : await readPublicKey(values.key);
+    return await verifyRun(args[0], { publicKey, trust: values.trust ?? false }, io.stdout);
+  }
   const plan = await planRun(await loadSpec(args[0]), {
     maxCases: maxCasesOption(values["max-cases"]),
     force: values.force ?? false,
@@ -164,7 +171,9 @@ async function dispatch(argv: string[], io: CliIo, progress: ProgressSink): Prom
     io.stdout(formatCaseList(plan, values.filter ?? []));
     return 0;
   }
+  const signingKey = await readSigningKey(values.sign);
   const result = await runPlan(plan, {
+    signingKey,
     outputDir: values.out,
     resume: values.resume ?? false,
     force: values.force ?? false,
@@ -179,7 +188,9 @@ async function dispatch(argv: string[], io: CliIo, progress: ProgressSink): Prom
   io.stdout(formatSummary(result));
   for (const report of result.reports) io.stdout(report);
   const witnessed = fs.existsSync(path.join(result.outputDir, "witness", "bundle.json"));
-  const verified = witnessed ? await verify(result.outputDir, io) : 0;
+  // The run imported its kernels already: re-running them to check the witness adds no trust.
+  const verified = witnessed ? await verifyRun(result.outputDir, { trust: true }, io.stdout) : 0;
+  if (!witnessed) io.stdout(await sealLine(result.outputDir));
   return Math.max(reportFailures(result.manifest, result.outputDir, io), verified);
 }
 
@@ -212,19 +223,4 @@ function reportFailures(manifest: Manifest, dir: string, io: CliIo): number {
     );
   }
   return failed.length > 0 || manifest.errors.length > 0 ? 1 : 0;
-}
-
-async function verify(dir: string, io: CliIo): Promise<number> {
-  const folder = findRunFolder(dir);
-  const manifest = readManifest(folder);
-  const state = runState(folder, manifest);
-  if (state.status === "crashed" || state.status === "running") {
-    io.stdout(
-      `witness reproducible: FAIL (${folder}: the run is ${state.description}; finish it with --resume)`,
-    );
-    return 1;
-  }
-  const result = await verifyResults(folder);
-  io.stdout(`witness reproducible: ${result.ok ? "PASS" : "FAIL"} (${result.message})`);
-  return result.ok ? 0 : 1;
 }

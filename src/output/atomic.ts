@@ -82,6 +82,24 @@ export async function stageFile(file: string, data: string): Promise<StagedFile>
   };
 }
 
+/**
+ * Appends `data` to `file` (created if missing) in one write and flushes it to disk.
+ *
+ * @example
+ * ```ts
+ * await appendDurably("out/cases.jsonl", line);
+ * ```
+ */
+export async function appendDurably(file: string, data: string): Promise<void> {
+  const handle = await fs.open(file, "a");
+  try {
+    await handle.writeFile(data);
+    await handle.sync();
+  } finally {
+    await handle.close();
+  }
+}
+
 /** Flushes a folder's entries; some platforms cannot open a folder for that, which is harmless. */
 async function syncFolder(folder: string): Promise<void> {
   let handle;

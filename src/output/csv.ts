@@ -21,16 +21,21 @@ const FORMULA = /^'*[=+\-@\t\r]/;
 const NUMBER = /^[-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?$/;
 
 /**
- * Header plus rows; `null` cells are empty, booleans are `true`/`false`, formula-like text is
- * neutralised.
+ * Header plus rows (rows alone with `header: false`, to append); `null` cells are empty, booleans
+ * are `true`/`false`, formula-like text is neutralised.
  *
  * @example
  * ```ts
  * toCsv(["ok"], [[true], [null]]); // "ok\ntrue\n\n"
  * ```
  */
-export function toCsv(columns: readonly string[], rows: readonly (readonly MetricValue[])[]): string {
-  return stringify([columns as string[], ...(rows as MetricValue[][])], {
+export function toCsv(
+  columns: readonly string[],
+  rows: readonly (readonly MetricValue[])[],
+  options: { header?: boolean } = {},
+): string {
+  const records = options.header === false ? rows : [columns, ...rows];
+  return stringify(records as MetricValue[][], {
     cast: {
       boolean: (value) => String(value),
       number: (value) => String(value),

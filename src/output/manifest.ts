@@ -136,3 +136,16 @@ export function manifestRecordSha256(
   const { spec, environment, cases } = manifest;
   return configHash(JSON.parse(JSON.stringify({ spec, environment, cases })));
 }
+
+/**
+ * Counts of a manifest's case records by status.
+ *
+ * @example
+ * ```ts
+ * summarize(manifest.cases); // { total: 8, ok: 7, failed: 1, pending: 0 }
+ * ```
+ */
+export function summarize(records: CaseRecord[]): Manifest["summary"] {
+  const count = (status: CaseRecord["status"]) => records.filter((r) => r.status === status).length;
+  return { total: records.length, ok: count("ok"), failed: count("failed"), pending: count("pending") };
+}

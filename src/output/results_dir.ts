@@ -1,10 +1,12 @@
 /**
  * The results folder: per-case CSV tables, `results.csv` (one row per case) and `manifest.json`.
- * Every file is written atomically and flushed to disk. A case is committed in one step: its
- * tables first, then results.csv and manifest.json, both written and flushed under temporary
- * names and renamed one right after the other, so the two always agree on which cases are done
- * (only a power cut between the two renames can leave results.csv one case ahead; the manifest is
- * the record, and `--resume` rewrites results.csv from it).
+ * Every file is written atomically or appended, and flushed to disk. A finished case costs the
+ * same whatever its position: its tables are written, its record is appended to the case journal
+ * (case_journal.ts) and its row to results.csv (which is rewritten only when a row brings a new
+ * column). A full {@link ResultsDir.commit} (session start, before the report, the end) rewrites
+ * results.csv in plan order and manifest.json with every record, staged under temporary names and
+ * renamed one right after the other, then removes the journal. After a crash the manifest plus
+ * journal is the record, and `--resume` rewrites results.csv from it.
  *
  * @example
  * ```ts
@@ -19,10 +21,11 @@ import fs from "node:fs/promises";
 import path from "node:path";
 import { parse } from "csv-parse/sync";
 import type { MetricValue, Table } from "../contracts.ts";
-import { stageFile, writeFileAtomic } from "./atomic.ts";
+import { appendDurably, stageFile, writeFileAtomic } from "./atomic.ts";
+import { JOURNAL_FILE, journalLine } from "./case_journal.ts";
 import { restoreCell, toCsv } from "./csv.ts";
-import type { Manifest } from "./manifest.ts";
-import { resultTable } from "./result_rows.ts";
+import { type CaseRecord, type Manifest, summarize } from "./manifest.ts";
+import { resultRow, resultTable } from "./result_rows.ts";
 
 /**
  * Writer (and reader of its own tables) for one results folder.
@@ -34,6 +37,10 @@ import { resultTable } from "./result_rows.ts";
  */
 export class ResultsDir {
   readonly root: string;
+  /** results.csv's columns as last written whole. */
+  #columns: string[] = [];
+  /** Lengths of manifest.errors and manifest.files as last written whole. */
+  #written = { errors: 0, files: 0 };
 
   constructor(root: string) {
     this.root = path.resolve(root);
@@ -68,8 +75,12 @@ export class ResultsDir {
     };
   }
 
-  /** Writes results.csv (rebuilt from the manifest's case records) and manifest.json as one step. */
+  /**
+   * Writes results.csv (rebuilt from the manifest's case records, in plan order) and manifest.json
+   * (its summary recounted) as one step, then removes the case journal they now contain.
+   */
   async commit(manifest: Manifest): Promise<void> {
+    manifest.summary = summarize(manifest.cases);
     const { columns, rows } = resultTable(manifest.cases);
     const csv = await stageFile(path.join(this.root, "results.csv"), toCsv(columns, rows));
     let json;
@@ -81,6 +92,39 @@ export class ResultsDir {
     }
     await csv.commit();
     await json.commit();
+    await fs.rm(path.join(this.root, JOURNAL_FILE), { force: true });
+    this.#columns = columns;
+    this.#written = { errors: manifest.errors.length, files: manifest.files.length };
+  }
+
+  /**
+   * Records one finished case in constant time: its record appended to the journal, its row to
+   * results.csv. Falls back to a full {@link commit} when the row brings a column results.csv
+   * lacks, or when the run's errors or report files grew since the last full write.
+   */
+  async commitCase(manifest: Manifest, record: CaseRecord): Promise<void> {
+    const row = record.status === "pending" ? undefined : resultRow(record);
+    const fits = row === undefined || Object.keys(row).every((column) => this.#columns.includes(column));
+    const grew = manifest.errors.length !== this.#written.errors ||
+      manifest.files.length !== this.#written.files;
+    if (!fits || grew) return await this.commit(manifest);
+    const ran = manifest.sessions[manifest.sessions.length - 1]?.ran ?? 0;
+    const journal = path.join(this.root, JOURNAL_FILE);
+    const csv = path.join(this.root, "results.csv");
+    // Both appends or neither: on a failure (a full disk) each file is cut back to where it was.
+    const sizes = await Promise.all([journal, csv].map((file) => fs.stat(file).then((s) => s.size, () => 0)));
+    try {
+      await appendDurably(journal, journalLine(record, ran));
+      if (row) {
+        await appendDurably(
+          csv,
+          toCsv(this.#columns, [this.#columns.map((c) => row[c] ?? null)], { header: false }),
+        );
+      }
+    } catch (error) {
+      await Promise.all([journal, csv].map((file, i) => fs.truncate(file, sizes[i]).catch(() => {})));
+      throw error;
+    }
   }
 
   /** Writes a file at a relative path (`/` separators) inside the folder; refuses to leave it. */

@@ -20,8 +20,10 @@ import process from "node:process";
 import { OutputError, SpecError } from "../errors.ts";
 import { outputFault } from "./fs_errors.ts";
 import { LOCK_FILE, refuseIfLocked } from "./lock.ts";
+import { applyJournal, JOURNAL_FILE } from "./case_journal.ts";
 import type { Manifest } from "./manifest.ts";
 import { runState } from "./run_state.ts";
+import { SEAL_FILE } from "../integrity/seal.ts";
 
 /** Name of the pointer to the newest run in a spec's results folder. */
 export const LATEST = "latest";
@@ -147,7 +149,7 @@ export function runId(now: Date, specSha256: string): string {
  * ```
  */
 export function clearRun(dir: string, manifest: Manifest): void {
-  const own = new Set(["manifest.json", "results.csv"]);
+  const own = new Set(["manifest.json", "results.csv", JOURNAL_FILE, SEAL_FILE]);
   const files = [...(manifest.files ?? []), ...(manifest.cases ?? []).flatMap((c) => c.files ?? [])];
   for (const file of files) own.add(file.split("/")[0]);
   const entries = fs.readdirSync(dir).filter((name) => name !== LOCK_FILE);
@@ -164,7 +166,8 @@ export function clearRun(dir: string, manifest: Manifest): void {
 }
 
 /**
- * The manifest.json of the run in `dir`, or an {@link OutputError} (exit 2) saying why it cannot be read.
+ * The manifest of the run in `dir` (manifest.json with the case journal of a running or crashed
+ * run laid over it), or an {@link OutputError} (exit 2) saying why it cannot be read.
  *
  * @example
  * ```ts
@@ -173,12 +176,20 @@ export function clearRun(dir: string, manifest: Manifest): void {
  */
 export function readManifest(dir: string): Manifest {
   const file = path.join(dir, "manifest.json");
+  let manifest: Manifest;
   try {
-    return JSON.parse(fs.readFileSync(file, "utf8")) as Manifest;
+    manifest = JSON.parse(fs.readFileSync(file, "utf8")) as Manifest;
   } catch (error) {
     const why = (error as { code?: string }).code === "ENOENT" ? "it does not exist" : "it is not valid JSON";
     throw new OutputError("OUTPUT_NO_RUN", `cannot read the run in ${dir}: ${file} cannot be read (${why})`);
   }
+  let journal = "";
+  try {
+    journal = fs.readFileSync(path.join(dir, JOURNAL_FILE), "utf8");
+  } catch {
+    // No journal: the manifest is whole.
+  }
+  return journal === "" ? manifest : applyJournal(manifest, journal);
 }
 
 function useOut(request: FolderRequest): ChosenFolder {

@@ -223,10 +223,9 @@ export class Supervisor {
       record.status = "failed";
       record.error = result.error ?? "failed";
     }
-    this.#manifest.summary = summarize(this.#manifest.cases);
     if (!killed) this.#manifest.sessions[this.#manifest.sessions.length - 1].ran++;
     try {
-      await this.#dir.commit(this.#manifest);
+      await this.#dir.commitCase(this.#manifest, record);
     } catch (error) {
       throw this.#writeFault(error);
     }
@@ -234,6 +233,12 @@ export class Supervisor {
 
   /** Reports over every case with an outcome, in a worker that has seen all the finished ones. */
   async #report(): Promise<string[]> {
+    // Report hooks may read manifest.json (the witness bundle binds it): make it whole first.
+    try {
+      await this.#dir.commit(this.#manifest);
+    } catch (error) {
+      throw this.#writeFault(error);
+    }
     try {
       const worker = await this.#ensureWorker();
       await this.#replayBefore(worker, this.#selected.length);
@@ -344,19 +349,6 @@ export class Supervisor {
   #writeFault(error: unknown) {
     return outputFault(error, this.#dir.root, { during: "run" });
   }
-}
-
-/**
- * Counts of a manifest's case records by status.
- *
- * @example
- * ```ts
- * summarize(manifest.cases); // { total: 8, ok: 7, failed: 1, pending: 0 }
- * ```
- */
-export function summarize(records: CaseRecord[]): Manifest["summary"] {
-  const count = (status: CaseRecord["status"]) => records.filter((r) => r.status === status).length;
-  return { total: records.length, ok: count("ok"), failed: count("failed"), pending: count("pending") };
 }
 
 function timingNote(record: CaseRecord): string {

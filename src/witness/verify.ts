@@ -1,10 +1,14 @@
 /**
- * `verify`: checks a results folder's witness chains. First the structure — the bundle's root
- * hash, that it binds this manifest (its spec, environment and case records, unchanged since the
- * run) and this manifest's spec, every line's link to the one before it, every
- * chain's length and head — then the content: each case is re-run from the manifest's resolved
- * spec (same seeds, same sample order, a fresh instance) and every line is rebuilt and compared.
- * The first line that diverges is reported with the field and both values.
+ * Checks a results folder's witness chains. First the structure — the bundle's root hash, that it
+ * binds this manifest (its spec, environment and case records, unchanged since the run) and this
+ * manifest's spec, every line's link to the one before it, every chain's length and head — then
+ * the content: each case is re-run from the manifest's resolved spec (same seeds, same sample
+ * order, a fresh instance) and every line is rebuilt and compared. The first line that diverges
+ * is reported with the field and both values.
+ *
+ * Only what the chains need is re-run: the kernels, never a profiler plugin. Built-in kernels are
+ * used by name; a kernel file or package that the manifest names is imported only with
+ * `trust: true` (`verify --trust`), since a results folder can come from anyone.
  *
  * @example
  * ```ts
@@ -20,7 +24,10 @@ import { stringify } from "yaml";
 import type { KernelInstance } from "../contracts.ts";
 import { AttnbenchError, describe, SpecError } from "../errors.ts";
 import { sha256Hex } from "../hash.ts";
+import { builtinKernels } from "../../kernels/mod.ts";
 import { type Manifest, manifestRecordSha256 } from "../output/manifest.ts";
+import { readManifest } from "../output/run_folder.ts";
+import { classifyReference } from "../modules.ts";
 import { type CasePlan, planRun, type RunPlan } from "../plan.ts";
 import { runtimeName } from "../runtime.ts";
 import { parseSpec } from "../spec/load.ts";
@@ -45,8 +52,8 @@ export interface VerifyResult {
  * const { ok, message } = await verifyResults("results/mincut");
  * ```
  */
-export async function verifyResults(dir: string): Promise<VerifyResult> {
-  const manifest = await readJson<Manifest>(dir, "manifest.json");
+export async function verifyResults(dir: string, options: { trust?: boolean } = {}): Promise<VerifyResult> {
+  const manifest = readManifest(dir);
   const bundle = await readJson<Bundle>(dir, "witness/bundle.json");
   const chains = Object.keys(bundle.chains).length;
   const fail = (message: string): VerifyResult => ({ ok: false, chains, lines: 0, message });
@@ -69,7 +76,7 @@ export async function verifyResults(dir: string): Promise<VerifyResult> {
       `witness/bundle.json binds spec ${bundle.spec_sha256}, but manifest.json describes spec ${manifest.spec.sha256}`,
     );
   }
-  const plan = await planFromManifest(manifest);
+  const plan = await planFromManifest(manifest, options.trust ?? false);
   const byHash = new Map(plan.cases.map((c) => [c.config_hash, c]));
   const replays = new Map<string, CaseReplay>();
   let total = 0;
@@ -205,10 +212,34 @@ function divergence(
   }${note}`;
 }
 
-async function planFromManifest(manifest: Manifest): Promise<RunPlan> {
+/**
+ * The run's plan, rebuilt from the manifest's resolved spec without its plugins (the chains need
+ * none, and the case hashes do not depend on them) and, unless trusted, with built-in kernels only.
+ */
+async function planFromManifest(manifest: Manifest, trust: boolean): Promise<RunPlan> {
   const file = path.join(manifest.spec.dir, path.basename(manifest.spec.file));
+  const resolved = manifest.spec.resolved;
+  const refs = [...[resolved.kernel].flat(), ...(resolved.baseline === undefined ? [] : [resolved.baseline])];
+  const foreign = refs.filter((ref) => !Object.hasOwn(builtinKernels, ref));
+  if (foreign.length > 0 && !trust) {
+    const named = foreign.map((ref) =>
+      classifyReference(ref) === "path"
+        ? `${ref} (${path.resolve(manifest.spec.dir, ref)})`
+        : `package ${ref}`
+    );
+    throw new AttnbenchError(
+      "VERIFY_UNTRUSTED",
+      `re-checking the witness would import and run kernel code that the results folder names: ${
+        named.join(", ")
+      }; verify runs only built-in kernels unless you pass --trust (do so only for a folder whose origin you trust)`,
+      { exitCode: 2 },
+    );
+  }
   try {
-    return await planRun(parseSpec(file, stringify(manifest.spec.resolved)));
+    return await planRun(parseSpec(file, stringify({ ...resolved, plugins: [] })), {
+      maxCases: Infinity,
+      force: true,
+    });
   } catch (cause) {
     throw new AttnbenchError("VERIFY_SPEC", `cannot rebuild the run from manifest.json: ${describe(cause)}`, {
       cause,

@@ -1,0 +1,67 @@
+/**
+ * `attnbench verify DIR [--key PUB] [--trust]`: checks a run folder. First seal.json — every file
+ * the run wrote, by SHA-256, and the signature (against `--key`) — then, for a study run, the
+ * witness chains (links, bundle, and a re-run of every gated sample with built-in kernels).
+ * Prints one line per check; returns 0 when all pass, 1 when one fails, and throws (exit 2) when
+ * the witness would need kernel code from the folder without `--trust`.
+ *
+ * @example
+ * ```ts
+ * import { verifyRun } from "./verify_command.ts";
+ * await verifyRun("results/mincut", { trust: false }, io.stdout); // 0
+ * ```
+ * @module
+ */
+import fs from "node:fs";
+import { checkSeal } from "../integrity/seal.ts";
+import type { PublicKey } from "../integrity/signing.ts";
+import { findRunFolder, readManifest } from "../output/run_folder.ts";
+import { runState } from "../output/run_state.ts";
+import { verifyResults } from "../witness/verify.ts";
+
+const SIGNATURE_LABEL = { valid: "PASS", invalid: "FAIL", unsigned: "none", "not-checked": "not checked" };
+
+/** How to verify. */
+export interface VerifyOptions {
+  /** The public key the seal must be signed with (`--key`). */
+  publicKey?: PublicKey;
+  /** Import kernel files or packages the folder names, to re-run the witness (`--trust`). */
+  trust: boolean;
+}
+
+/**
+ * Verifies the run in `dir` (a run folder, or a spec's results folder for its latest run).
+ *
+ * @example
+ * ```ts
+ * const code = await verifyRun("results/mincut", { trust: false }, console.log);
+ * ```
+ */
+export async function verifyRun(
+  dir: string,
+  options: VerifyOptions,
+  print: (line: string) => void,
+): Promise<number> {
+  const folder = findRunFolder(dir);
+  const manifest = readManifest(folder);
+  const state = runState(folder, manifest);
+  if (state.status === "crashed" || state.status === "running") {
+    print(`files: FAIL (${folder}: the run is ${state.description}; finish it with --resume)`);
+    return 1;
+  }
+  const seal = await checkSeal(folder, manifest, options.publicKey);
+  print(`files: ${seal.ok ? "PASS" : "FAIL"} (${seal.message})`);
+  if (seal.signatureMessage) {
+    print(`signature: ${SIGNATURE_LABEL[seal.signature]} (${seal.signatureMessage})`);
+  }
+  if (seal.unsealed.length > 0) {
+    print(`note: not covered by seal.json (written after the run): ${seal.unsealed.join(", ")}`);
+  }
+  if (!seal.ok) return 1;
+  if (!manifest.files.includes("witness/bundle.json") && !fs.existsSync(`${folder}/witness/bundle.json`)) {
+    return 0;
+  }
+  const witness = await verifyResults(folder, { trust: options.trust });
+  print(`witness reproducible: ${witness.ok ? "PASS" : "FAIL"} (${witness.message})`);
+  return witness.ok ? 0 : 1;
+}
