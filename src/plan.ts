@@ -111,7 +111,11 @@ export async function planRun(loaded: LoadedSpec, options: PlanOptions = {}): Pr
   const plugins = await resolvePlugins(loaded);
 
   checkParams(loaded, baseline ? [...kernels, baseline] : kernels);
-  checkColumnNames(loaded, plugins.map((p) => p.definition.name));
+  checkColumnNames(
+    loaded,
+    baseline ? [...kernels, baseline] : kernels,
+    plugins.map((p) => p.definition.name),
+  );
   checkCaseCount(loaded, kernels.length, maxCases);
   const { points, warnings } = gridPoints(loaded);
   warnings.push(...outputDirWarnings(loaded));

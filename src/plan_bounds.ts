@@ -21,6 +21,7 @@ import { countGrid } from "./grid.ts";
 import { caseLimits } from "./limits.ts";
 import { CORE_COLUMNS } from "./output/result_rows.ts";
 import type { CasePlan } from "./plan.ts";
+import type { ResolvedKernel } from "./resolve.ts";
 import type { LoadedSpec } from "./spec/load.ts";
 
 /** Cases a run may have unless `--max-cases` says otherwise. */
@@ -94,25 +95,38 @@ export function checkMemoryNeeds(loaded: LoadedSpec, cases: CasePlan[], machineB
 
 /**
  * Refuses a parameter whose results.csv column would collide with one the core writes
- * (`config_hash`, `status`, `error`, ...) or with a plugin's metrics (`<plugin>_<metric>`).
+ * (`config_hash`, `status`, `error`, ...) or with a plugin's metrics (`<plugin>_<metric>`): every
+ * parameter a kernel declares counts, since defaults are written too.
  *
  * @example
  * ```ts
- * checkColumnNames(loaded, ["latency", "memory"]); // throws for a parameter named config_hash
+ * checkColumnNames(loaded, plan.kernels, ["latency", "memory"]); // throws for a parameter named config_hash
  * ```
  */
-export function checkColumnNames(loaded: LoadedSpec, pluginNames: string[]): void {
-  for (const name of Object.keys(loaded.spec.params)) {
-    const plugin = pluginNames.find((p) => name.startsWith(`${p}_`));
-    if (!CORE_COLUMNS.includes(name) && plugin === undefined) continue;
-    throw new SpecError(
-      "SPEC_COLUMN_CLASH",
-      `parameter "${name}" would be written as results.csv column "${name}", which ${
-        plugin === undefined ? "attnbench writes itself" : `is where plugin ${plugin}'s metrics go`
-      }; expected a name other than ${CORE_COLUMNS.join(", ")} or <plugin>_...`,
-      loaded.source.locate(["params", name], { key: true }),
-    );
+export function checkColumnNames(loaded: LoadedSpec, kernels: ResolvedKernel[], pluginNames: string[]): void {
+  for (const [i, kernel] of kernels.entries()) {
+    for (const name of Object.keys(kernel.definition.params.entries)) {
+      const plugin = pluginNames.find((p) => name.startsWith(`${p}_`));
+      if (!CORE_COLUMNS.includes(name) && plugin === undefined) continue;
+      const inSpec = Object.hasOwn(loaded.spec.params, name);
+      throw new SpecError(
+        "SPEC_COLUMN_CLASH",
+        `kernel ${kernel.definition.name} has a parameter "${name}", which would be written as results.csv column "${name}", ${
+          plugin === undefined ? "a column attnbench writes itself" : `where plugin ${plugin}'s metrics go`
+        }; expected parameter names other than ${CORE_COLUMNS.join(", ")} and <plugin>_...`,
+        inSpec
+          ? loaded.source.locate(["params", name], { key: true })
+          : loaded.source.locate(kernelField(loaded, i, kernels.length)),
+      );
+    }
   }
+}
+
+/** The spec field that names the i-th of `count` kernels (the baseline last). */
+function kernelField(loaded: LoadedSpec, i: number, count: number): (string | number)[] {
+  const listed = Array.isArray(loaded.spec.kernel) ? loaded.spec.kernel.length : 1;
+  if (i >= listed && count > listed) return ["baseline"];
+  return Array.isArray(loaded.spec.kernel) ? ["kernel", i] : ["kernel"];
 }
 
 function bytes(n: number): string {

@@ -18,7 +18,7 @@ const flakySpec = (trigger: string, bench = "", max_time_ms = 200) =>
 
 /** The run's manifest as readers see it: manifest.json with the case journal of an unfinished run. */
 function manifestOf(dir: string) {
-  return readRunManifest(dir);
+  return readRunManifest(dir) as ReturnType<typeof JSON.parse>;
 }
 
 function rowsOf(dir: string): Record<string, string>[] {

@@ -21,7 +21,7 @@ const RUN_ID = /^\d{8}T\d{6}Z-[0-9a-f]{8}(-\d+)?$/;
 
 /** The run's manifest as readers see it: manifest.json with the case journal of an unfinished run. */
 function manifestOf(dir: string) {
-  return readRunManifest(dir);
+  return readRunManifest(dir) as ReturnType<typeof JSON.parse>;
 }
 
 describe("results folders", () => {

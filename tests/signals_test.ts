@@ -13,7 +13,7 @@ const spinSpec = (timeout: number) => faultSpec({ fault: "spin", bench: `  timeo
 
 /** The run's manifest as readers see it: manifest.json with the case journal of an unfinished run. */
 function readManifest(dir: string) {
-  return readRunManifest(dir);
+  return readRunManifest(dir) as ReturnType<typeof JSON.parse>;
 }
 
 function readRows(dir: string): Record<string, string>[] {

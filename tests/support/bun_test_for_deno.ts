@@ -33,7 +33,8 @@ export function describe(name: string, body: () => void): void {
 }
 
 export { test as it };
-export const beforeAll = (fn: Body): void => void before(async () => void (await fn()));
+/** Runs once before a file's tests; `timeoutMs` (Bun's hook timeout) is accepted and not needed here. */
+export const beforeAll = (fn: Body, _timeoutMs?: number): void => void before(async () => void (await fn()));
 export const afterAll = (fn: Body): void => void after(async () => void (await fn()));
 export { afterEach, beforeEach };
 
