@@ -17,8 +17,13 @@ Usage:
   attnbench run <spec.yaml> [options]
   attnbench validate <spec.yaml>           check a spec and list nothing; exit 0 when valid
   attnbench schema                         print the spec's JSON Schema (for editor completion)
-  attnbench verify <results-dir>           re-check a run's witness chains (links, bundle, re-run);
-                                           a spec's results folder means its latest run
+  attnbench verify <results-dir> [--key PUB] [--trust]
+                                           check a run: every file against seal.json (and its
+                                           signature with --key), then a study's witness chains
+                                           (links, bundle, re-run of every sample); a spec's
+                                           results folder means its latest run
+  attnbench keygen [PREFIX]                write an Ed25519 key pair PREFIX.key (private, 0600) and
+                                           PREFIX.pub (default PREFIX: attnbench-signing)
   attnbench plugins                        list built-in profilers and power sources, their options,
                                            and whether each is available here (and why not)
 
@@ -34,7 +39,15 @@ Options:
   --resume           continue the run in --out DIR (else the spec's latest run): keep its ok
                      cases as measured, run the failed and missing ones; refused if the spec
                      changed (bench.timeout_ms and bench.memory_limit_mb may change)
-  --force            replace the earlier run in --out DIR
+  --force            replace the earlier run in --out DIR, and run cases whose kernel's
+                     memory() estimate exceeds what a case may use here (refused otherwise)
+  --max-cases N      refuse a grid of more than N cases (default 10000), counted before
+                     anything is expanded
+  --sign KEY         sign the run's seal.json with the private key in KEY (from keygen);
+                     ATTNBENCH_SIGNING_KEY=KEY does the same
+  --key PUB          verify: the seal must be signed by this public key
+  --trust            verify: import kernel files or packages the results folder names, to
+                     re-run the witness (never done otherwise; plugins are never imported)
   --filter EXPR      run a subset: a config-hash prefix (4+ hex digits) or conditions
                      joined by commas, e.g. "seq_len>=256,d=64" or "kernel=softmax";
                      repeat --filter to run the union
@@ -55,6 +68,8 @@ Examples:
   deno run -A cli.ts validate specs/softmax-sweep.yaml
   deno run -A cli.ts schema > spec.schema.json
   deno run -A cli.ts verify results/mincut
+  deno run -A cli.ts keygen lab && deno run -A cli.ts specs/mincut.yaml --sign lab.key
+  deno run -A cli.ts verify results/mincut --key lab.pub
 
 Each case runs in a worker process under a wall-clock cap (bench.timeout_ms, default 60 s +
 3 × max_time_ms) and a memory cap (bench.memory_limit_mb, default half the machine's memory):
@@ -64,6 +79,10 @@ and the next case runs.
 Signals: the first Ctrl-C (or SIGTERM) stops the run after the current case; the second kills
 the current case and stops at once; either way the finished cases stay written, the manifest
 says "interrupted", and --resume finishes the run.
+
+Trust: validate, --dry-run and a run import the kernel and plugin modules the spec names (their
+schemas check their own options), as npm install runs scripts; use specs you trust. verify never
+imports a plugin, and imports a kernel module named by a results folder only with --trust.
 
 Exit codes:
   0    every case measured
