@@ -11,7 +11,7 @@
  * @module
  */
 import type { CaseInfo } from "./contracts.ts";
-import type { CasePlan } from "./plan.ts";
+import type { CasePlan } from "./case_plan.ts";
 
 /**
  * The case at `position` of a run of `total` cases.

@@ -28,26 +28,13 @@ import { measurementBudget } from "./limits.ts";
 import { checkCaseCount, checkColumnNames, checkMemoryNeeds, DEFAULT_MAX_CASES } from "./plan_bounds.ts";
 import { canonicalJson, configHash } from "./hash.ts";
 import { type InputGenerator, inputGenerators } from "./inputs/mod.ts";
+import type { CasePlan } from "./case_plan.ts";
 import { type ResolvedKernel, type ResolvedPlugin, resolveKernel, resolvePlugins } from "./resolve.ts";
 import { formatPath, issueToError, renderValue } from "./spec/issues.ts";
 import type { LoadedSpec } from "./spec/load.ts";
 import type { Budget } from "./spec/schema.ts";
 
-/** One case: a kernel at one parameter point. */
-export interface CasePlan {
-  /** Position in the full plan (stable under --filter). */
-  index: number;
-  role: "kernel" | "baseline";
-  kernel: ResolvedKernel;
-  /** The point as written in the spec (only the parameters this kernel takes). */
-  point: Point;
-  /** The point after the kernel's schema filled in defaults. */
-  params: Record<string, unknown>;
-  shape: InputShape;
-  config_hash: string;
-  /** Identifies the inputs: cases with the same key see the same Q, K, V. */
-  inputs_key: string;
-}
+export type { CasePlan };
 
 /** Everything a run needs, decided before anything is measured. */
 export interface RunPlan {

@@ -20,7 +20,7 @@ import { SpecError } from "./errors.ts";
 import { countGrid } from "./grid.ts";
 import { caseLimits } from "./limits.ts";
 import { CORE_COLUMNS } from "./output/result_rows.ts";
-import type { CasePlan } from "./plan.ts";
+import type { CasePlan } from "./case_plan.ts";
 import type { ResolvedKernel } from "./resolve.ts";
 import type { LoadedSpec } from "./spec/load.ts";
 

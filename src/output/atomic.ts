@@ -57,13 +57,7 @@ export async function stageFile(file: string, data: string): Promise<StagedFile>
   const temporary = `${file}.tmp-${process.pid}-${counter++}`;
   const discard = () => fs.rm(temporary, { force: true });
   try {
-    const handle = await fs.open(temporary, "w");
-    try {
-      await handle.writeFile(data);
-      await handle.sync();
-    } finally {
-      await handle.close();
-    }
+    await writeFlushed(temporary, data, "w");
   } catch (error) {
     await discard().catch(() => {});
     throw error;
@@ -91,7 +85,12 @@ export async function stageFile(file: string, data: string): Promise<StagedFile>
  * ```
  */
 export async function appendDurably(file: string, data: string): Promise<void> {
-  const handle = await fs.open(file, "a");
+  await writeFlushed(file, data, "a");
+}
+
+/** Writes (`w`) or appends (`a`) `data` and flushes it before closing. */
+async function writeFlushed(file: string, data: string, flag: "w" | "a"): Promise<void> {
+  const handle = await fs.open(file, flag);
   try {
     await handle.writeFile(data);
     await handle.sync();
