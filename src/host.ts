@@ -149,9 +149,14 @@ export class PluginHost {
    */
   async stop(ctx: CaseContext, measurement: Measurement): Promise<Record<string, Metrics>> {
     const metrics: Record<string, Metrics> = {};
+    // Columns taken so far: the core's, the parameters', then each plugin's as it reports.
+    const taken = new Map<string, string>([
+      ...CORE_COLUMNS.map((c): [string, string] => [c, "attnbench itself"]),
+      ...Object.keys(ctx.case.params).map((p): [string, string] => [p, `parameter ${p}`]),
+    ]);
     for (const { name, instance } of [...this.#usable()].reverse()) {
       const result = await this.#guard(name, "stop", () => instance.stop(ctx, measurement));
-      metrics[name] = checkMetrics(name, result, ctx.case.params);
+      metrics[name] = checkMetrics(name, result, taken);
     }
     return metrics;
   }
@@ -190,7 +195,9 @@ export class PluginHost {
   async tables(ctx: CaseContext): Promise<Table[]> {
     const tables: Table[] = [];
     for (const { name, instance } of this.#usable()) {
-      tables.push(...(await this.#guard(name, "tables", () => instance.tables?.(ctx) ?? [])));
+      const own = await this.#guard(name, "tables", () => instance.tables?.(ctx) ?? []);
+      for (const table of own) checkTableCells(name, table);
+      tables.push(...own);
     }
     return tables;
   }
@@ -223,6 +230,23 @@ export class PluginHost {
   }
 }
 
+/** A plugin table's numbers must be finite: a CSV cell cannot say NaN honestly. */
+function checkTableCells(name: string, table: Table): void {
+  for (const [i, row] of (table?.rows ?? []).entries()) {
+    const at = row.findIndex((cell) => typeof cell === "number" && !Number.isFinite(cell));
+    if (at >= 0) {
+      throw new PluginError(
+        "PLUGIN_RESULT",
+        name,
+        undefined,
+        `tables returned ${row[at]} in table ${table.name}, row ${i}, column ${
+          table.columns?.[at] ?? at
+        }; expected a finite number (or null for "not measured")`,
+      );
+    }
+  }
+}
+
 function isNote(available: unknown): available is { available: true; note: string } {
   return typeof available === "object" && available !== null &&
     (available as { available?: unknown }).available === true &&
@@ -231,9 +255,10 @@ function isNote(available: unknown): available is { available: true; note: strin
 
 /**
  * A plugin's metrics as results.csv can hold them: a flat object of numbers, text, booleans or
- * null; numbers finite; no column (`<plugin>_<metric>`) that the core or a parameter writes.
+ * null; numbers finite; no column (`<plugin>_<metric>`) already `taken` by the core, a parameter
+ * or another plugin's metric (it then takes its own).
  */
-function checkMetrics(name: string, result: unknown, params: Record<string, unknown>): Metrics {
+function checkMetrics(name: string, result: unknown, taken: Map<string, string>): Metrics {
   if (result === undefined || result === null) return {};
   if (typeof result !== "object" || Array.isArray(result)) {
     throw new PluginError(
@@ -264,16 +289,16 @@ function checkMetrics(name: string, result: unknown, params: Record<string, unkn
       );
     }
     const column = `${name}_${key}`;
-    if (CORE_COLUMNS.includes(column) || column in params) {
+    const owner = taken.get(column);
+    if (owner !== undefined) {
       throw new PluginError(
         "PLUGIN_RESULT",
         name,
         undefined,
-        `stop returned metric "${key}", which would be written as results.csv column "${column}", a column ${
-          column in params ? "a parameter" : "attnbench itself"
-        } writes; expected another metric name`,
+        `stop returned metric "${key}", which would be written as results.csv column "${column}", a column ${owner} writes; expected another metric name`,
       );
     }
   }
+  for (const key of Object.keys(result)) taken.set(`${name}_${key}`, `plugin ${name}`);
   return result as Metrics;
 }

@@ -58,6 +58,8 @@ export interface PlanOptions {
   maxCases?: number;
   /** Skip the check of each case's memory estimate against this machine (`--force`). */
   force?: boolean;
+  /** `--filter`: only the cases it selects have their memory checked (the others will not run). */
+  filter?: string[];
 }
 
 /**
@@ -153,7 +155,10 @@ export async function planRun(loaded: LoadedSpec, options: PlanOptions = {}): Pr
     }
   }
   if (cases.length > maxCases) checkCaseCount(loaded, kernels.length, maxCases, cases.length);
-  if (!options.force) checkMemoryNeeds(loaded, cases, os.totalmem());
+  if (!options.force) {
+    const running = options.filter?.length ? selectPlannedCases(cases, options.filter) : cases;
+    checkMemoryNeeds(loaded, running, os.totalmem());
+  }
   return {
     loaded,
     kernels,

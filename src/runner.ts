@@ -32,7 +32,7 @@ import { type CasePlan, type RunPlan, selectPlannedCases } from "./plan.ts";
 import { Progress, type ProgressSink } from "./progress.ts";
 import { resumeSelection, specIdentitySha256 } from "./resume.ts";
 import { gitCommit, runtimeInfo } from "./runtime.ts";
-import { removeSeal, writeSeal } from "./integrity/seal.ts";
+import { finishSealing, removeSeal, writeSeal } from "./integrity/seal.ts";
 import type { SigningKey } from "./integrity/signing.ts";
 import { Supervisor } from "./supervise/supervisor.ts";
 import { MANIFEST_SCHEMA_VERSION, VERSION } from "./version.ts";
@@ -119,6 +119,9 @@ export async function runPlan(plan: RunPlan, options: RunOptions = {}): Promise<
   if (previous?.status === "complete" && previous.cases.every((c) => c.status === "ok")) {
     resumeSelection(previous, plan, options.filter ?? []);
     note(`attnbench: nothing to resume in ${folder.dir}: all ${previous.cases.length} cases are ok`);
+    if (await finishSealing(folder.dir, previous, options.signingKey)) {
+      note(`attnbench: sealed ${folder.dir}: its run ended before seal.json was written`);
+    }
     return { outputDir: folder.dir, manifest: previous, reports: [] };
   }
   let committed = false;

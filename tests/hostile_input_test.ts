@@ -119,7 +119,7 @@ describe("bounded specs", () => {
     ],
     [
       "watts: 1e308",
-      smallSpec("plugins: [{ power: { source: mock, watts: 1e308 } }]\n"),
+      smallSpec("plugins: [{ power: { source: mock, watts: 20000 } }]\n"),
       /plugins\[0\]\.power\.watts: expected watts must be ≤ 10000/,
     ],
     [
@@ -156,13 +156,39 @@ describe("bounded specs", () => {
       path.join(FIXTURES, "kernels", "forger.ts")
     }\nparams:\n  seq_len: 4\n  d: 2\n`;
     await expectRefused(
-      forger + "  error: x\n",
-      /:7:3: kernel forger has a parameter "error", which would be written as results\.csv column "error", a column attnbench writes itself/,
+      forger + "  config_hash: x\n",
+      /:7:3: kernel forger has a parameter "config_hash", which would be written as results\.csv column "config_hash", a column attnbench writes itself/,
     );
     await expectRefused(
       forger,
-      /:3:9: kernel forger has a parameter "error", which would be written as results\.csv column "error"/,
+      /:3:9: kernel forger has a parameter "config_hash", which would be written as results\.csv column "config_hash"/,
     );
+  });
+
+  test("integer-valued numbers beyond 2^53 are refused in any notation (warmup: 1e20, watts: 1e308)", async () => {
+    await expectRefused(
+      smallSpec("", "params: { seq_len: 4, d: 4 }\n").replace("warmup: 1", "warmup: 1e20"),
+      /:10:11: found 1e20, which is beyond ±2\^53 − 1/,
+    );
+    await expectRefused(
+      smallSpec("plugins: [{ power: { source: mock, watts: 1e308 } }]\n"),
+      /found 1e308, which is beyond ±2\^53 − 1/,
+    );
+  });
+
+  test("the memory check covers the cases --filter selects; --force with --resume lifts it and replaces nothing", async () => {
+    const dir = tempDir();
+    const spec = writeSpec(dir, smallSpec("", "params:\n  seq_len: [4, 10000000]\n  d: 4\n"));
+    const out = path.join(dir, "out");
+    const refused = await runMain([spec, "--out", out, "-q"]);
+    expect(refused.code).toBe(2);
+    expect(refused.stderr).toContain("needs an estimated");
+    const small = await runMain([spec, "--out", out, "-q", "--filter", "seq_len=4"]);
+    expect(small.code).toBe(0);
+    const resumed = await runMain([spec, "--out", out, "-q", "--resume", "--force", "--filter", "seq_len=4"]);
+    expect(resumed.stderr).not.toContain("contradict");
+    expect(resumed.code).toBe(0);
+    expect(fs.existsSync(path.join(out, "manifest.json"))).toBe(true);
   });
 
   test("a spec over 1 MiB is refused before it is parsed", async () => {
@@ -241,6 +267,40 @@ describe("what a run writes and prints cannot attack the reader", () => {
       columns: true,
     }) as Record<string, string>[];
     expect(rows.every((r) => /^[0-9a-f]{64}$/.test(r.config_hash))).toBe(true);
+  });
+});
+
+describe("plugin results that would lie", () => {
+  test("two plugins whose metrics would share a column: the second fails the case, named", async () => {
+    const dir = tempDir();
+    const echo = path.join(FIXTURES, "plugins", "echo.ts");
+    // latency writes latency_p50_us; a plugin named "latency_p50" with metric "us" would too.
+    const spec = writeSpec(
+      dir,
+      labelledSpec(
+        "a",
+        `[latency, { ${echo}: { metrics: { a: 1 } } }, ${path.join(FIXTURES, "plugins", "latency_p50.ts")}]`,
+      ),
+    );
+    const { code, stderr } = await runMain([spec, "--out", path.join(dir, "out"), "-q"]);
+    expect(code).toBe(1);
+    expect(stderr).toMatch(
+      /\[profiler latency_p50\] stop returned metric "us", which would be written as results\.csv column "latency_p50_us", a column plugin latency writes/,
+    );
+  });
+
+  test("a NaN in a plugin's table fails the case instead of reaching a CSV", async () => {
+    const dir = tempDir();
+    const spec = writeSpec(
+      dir,
+      labelledSpec("a", `[latency, { ${path.join(FIXTURES, "plugins", "echo.ts")}: { table_nan: true } }]`),
+    );
+    const { code, stderr } = await runMain([spec, "--out", path.join(dir, "out"), "-q"]);
+    expect(code).toBe(1);
+    expect(stderr).toContain(
+      "[profiler echo] tables returned NaN in table echo, row 0, column value; expected a finite number",
+    );
+    expect(fs.existsSync(path.join(dir, "out", "echo"))).toBe(false);
   });
 });
 

@@ -121,6 +121,41 @@ describe("seal.json binds every file the run wrote", () => {
     expect(stdout).toContain("note: not covered by seal.json (written after the run): notes.txt");
   });
 
+  test("a case journal planted beside a finished run is never read, and fails verify", async () => {
+    const dir = copyOf(study);
+    const record = readManifest(dir).cases[0];
+    fs.writeFileSync(
+      path.join(dir, "cases.jsonl"),
+      JSON.stringify({ case: { ...record, median_us: 0.001 }, ran: 1 }) + "\n",
+    );
+    expect(readManifest(dir).cases[0].median_us).toBe(record.median_us);
+    const { code, stdout } = await runMain(["verify", dir]);
+    expect(code).toBe(1);
+    expect(stdout).toContain("files: FAIL (cases.jsonl lies beside a finished run");
+  });
+
+  test("a malformed seal.json is a FAIL, not a crash", async () => {
+    const dir = copyOf(study);
+    const seal = JSON.parse(fs.readFileSync(path.join(dir, "seal.json"), "utf8"));
+    fs.writeFileSync(path.join(dir, "seal.json"), JSON.stringify({ ...seal, files: null }));
+    const { code, stdout } = await runMain(["verify", dir]);
+    expect(code).toBe(1);
+    expect(stdout).toContain("files: FAIL (seal.json is malformed");
+  });
+
+  test("a finished run that lost its seal (killed while sealing) is sealed by --resume", async () => {
+    const dir = tempDir();
+    const spec = writeSpec(dir, smallSpec());
+    const out = path.join(dir, "out");
+    expect((await runMain([spec, "--out", out, "-q"])).code).toBe(0);
+    fs.rmSync(path.join(out, "seal.json"));
+    expect((await runMain(["verify", out])).stdout).toContain("files: FAIL (seal.json is missing");
+    const resumed = await runMain([spec, "--out", out, "--resume"]);
+    expect(resumed.code).toBe(0);
+    expect(resumed.stderr).toContain("its run ended before seal.json was written");
+    expect((await runMain(["verify", out])).code).toBe(0);
+  });
+
   test("without a key, a forger who recomputes every hash gets a PASS that says it is unsigned", async () => {
     const dir = copyOf(study);
     edit(path.join(dir, "csv", "results.csv"), (t) => t.replace(/,0,([0-9a-f]{64})/, ",1,$1"));

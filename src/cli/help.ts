@@ -40,14 +40,16 @@ Options:
                      cases as measured, run the failed and missing ones; refused if the spec
                      changed (bench.timeout_ms and bench.memory_limit_mb may change)
   --force            replace the earlier run in --out DIR, and run cases whose kernel's
-                     memory() estimate exceeds what a case may use here (refused otherwise)
+                     memory() estimate exceeds what a case may use here (refused otherwise);
+                     with --resume it only lifts the memory check
   --max-cases N      refuse a grid of more than N cases (default 10000), counted before
                      anything is expanded
   --sign KEY         sign the run's seal.json with the private key in KEY (from keygen);
                      ATTNBENCH_SIGNING_KEY=KEY does the same
   --key PUB          verify: the seal must be signed by this public key
   --trust            verify: import kernel files or packages the results folder names, to
-                     re-run the witness (never done otherwise; plugins are never imported)
+                     re-run the witness (never done otherwise; plugins are never imported);
+                     verify also takes --max-cases and --force, for the re-run
   --filter EXPR      run a subset: a config-hash prefix (4+ hex digits) or conditions
                      joined by commas, e.g. "seq_len>=256,d=64" or "kernel=softmax";
                      repeat --filter to run the union

@@ -66,7 +66,7 @@ const PERMISSIONS: Record<string, DenoPermission[]> = {
   validate: ["read", "env", "sys"],
   verify: ["read", "env", "sys"],
   plugins: ["read", "env", "sys"],
-  keygen: ["write"],
+  keygen: ["read", "write"],
   schema: [],
 };
 
@@ -156,11 +156,17 @@ async function dispatch(argv: string[], io: CliIo, progress: ProgressSink): Prom
   }
   if (command === "verify") {
     const publicKey = values.key === undefined ? undefined : await readPublicKey(values.key);
-    return await verifyRun(args[0], { publicKey, trust: values.trust ?? false }, io.stdout);
+    return await verifyRun(args[0], {
+      publicKey,
+      trust: values.trust ?? false,
+      maxCases: values["max-cases"] === undefined ? undefined : maxCasesOption(values["max-cases"]),
+      force: values.force ?? false,
+    }, io.stdout);
   }
   const plan = await planRun(await loadSpec(args[0]), {
     maxCases: maxCasesOption(values["max-cases"]),
     force: values.force ?? false,
+    filter: values.filter,
   });
   if (command === "validate") {
     for (const warning of plan.warnings) io.stderr.write(`warning: ${warning}\n`);

@@ -13,6 +13,8 @@
  * @module
  */
 import fs from "node:fs";
+import path from "node:path";
+import { JOURNAL_FILE } from "../output/case_journal.ts";
 import { checkSeal } from "../integrity/seal.ts";
 import type { PublicKey } from "../integrity/signing.ts";
 import { findRunFolder, readManifest } from "../output/run_folder.ts";
@@ -27,6 +29,9 @@ export interface VerifyOptions {
   publicKey?: PublicKey;
   /** Import kernel files or packages the folder names, to re-run the witness (`--trust`). */
   trust: boolean;
+  /** Bounds of the re-run (`--max-cases`, `--force`), as for a run. */
+  maxCases?: number;
+  force?: boolean;
 }
 
 /**
@@ -45,6 +50,12 @@ export async function verifyRun(
   const folder = findRunFolder(dir);
   const manifest = readManifest(folder);
   const state = runState(folder, manifest);
+  if (fs.existsSync(path.join(folder, JOURNAL_FILE)) && manifest.status !== "running") {
+    print(
+      `files: FAIL (${JOURNAL_FILE} lies beside a finished run: the run removes it when it ends; it was added later)`,
+    );
+    return 1;
+  }
   if (state.status === "crashed" || state.status === "running") {
     print(`files: FAIL (${folder}: the run is ${state.description}; finish it with --resume)`);
     return 1;
@@ -61,7 +72,7 @@ export async function verifyRun(
   if (!manifest.files.includes("witness/bundle.json") && !fs.existsSync(`${folder}/witness/bundle.json`)) {
     return 0;
   }
-  const witness = await verifyResults(folder, { trust: options.trust });
+  const witness = await verifyResults(folder, options);
   print(`witness reproducible: ${witness.ok ? "PASS" : "FAIL"} (${witness.message})`);
   return witness.ok ? 0 : 1;
 }

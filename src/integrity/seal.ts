@@ -23,6 +23,7 @@ import fs from "node:fs/promises";
 import path from "node:path";
 import { configHash, sha256Hex } from "../hash.ts";
 import { writeFileAtomic } from "../output/atomic.ts";
+import { JOURNAL_FILE } from "../output/case_journal.ts";
 import { LOCK_FILE } from "../output/lock.ts";
 import type { Manifest } from "../output/manifest.ts";
 import { type PublicKey, type Signature, type SigningKey, signText, verifyText } from "./signing.ts";
@@ -69,8 +70,8 @@ export interface SealCheck {
  * ```
  */
 export function sealedFiles(manifest: Manifest): string[] {
-  const files = new Set(["manifest.json", "results.csv", ...manifest.files]);
-  for (const record of manifest.cases) for (const file of record.files) files.add(file);
+  const files = new Set(["manifest.json", "results.csv", ...(manifest.files ?? [])]);
+  for (const record of manifest.cases ?? []) for (const file of record.files ?? []) files.add(file);
   return [...files].sort();
 }
 
@@ -94,6 +95,23 @@ export async function writeSeal(dir: string, manifest: Manifest, key?: SigningKe
   };
   await writeFileAtomic(path.join(dir, SEAL_FILE), JSON.stringify(seal, null, 2) + "\n");
   return seal;
+}
+
+/**
+ * For a finished run whose process died while finishing (after its last manifest write, before
+ * its seal): removes the stale case journal and writes the missing seal. Returns whether it
+ * sealed; a folder already sealed is left alone.
+ *
+ * @example
+ * ```ts
+ * await finishSealing(dir, manifest); // false: already sealed
+ * ```
+ */
+export async function finishSealing(dir: string, manifest: Manifest, key?: SigningKey): Promise<boolean> {
+  await fs.rm(path.join(dir, JOURNAL_FILE), { force: true });
+  if (await fs.stat(path.join(dir, SEAL_FILE)).then(() => true, () => false)) return false;
+  await writeSeal(dir, manifest, key);
+  return true;
 }
 
 /**
@@ -142,6 +160,12 @@ export async function checkSeal(dir: string, manifest: Manifest, publicKey?: Pub
         ? `${SEAL_FILE} is missing: the run did not end (it is sealed when it ends), or an attnbench before 0.2 wrote it`
         : `${SEAL_FILE} is not valid JSON`,
     );
+  }
+  const wellFormed = typeof seal === "object" && seal !== null && typeof seal.files === "object" &&
+    seal.files !== null && Object.values(seal.files).every((hash) => typeof hash === "string") &&
+    typeof seal.root === "string";
+  if (!wellFormed) {
+    return result(false, `${SEAL_FILE} is malformed: expected { format, spec_sha256, files, root }`);
   }
   if (seal.format !== SEAL_FORMAT) {
     return result(

@@ -66,7 +66,8 @@ export function applyJournal(manifest: Manifest, journal: string): Manifest {
     ran = entry.ran;
   }
   const session = manifest.sessions?.[manifest.sessions.length - 1];
-  if (session && ran !== undefined) session.ran = ran;
+  // A journal left by a crash just after a full write repeats older lines: never count backwards.
+  if (session && ran !== undefined) session.ran = Math.max(session.ran, ran);
   manifest.summary = summarize(manifest.cases);
   return manifest;
 }

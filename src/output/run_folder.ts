@@ -63,9 +63,7 @@ export interface ChosenFolder {
  * ```
  */
 export function chooseRunFolder(request: FolderRequest): ChosenFolder {
-  if (request.force && request.resume) {
-    throw new SpecError("CLI_USAGE", "--force and --resume contradict each other: choose one; see --help");
-  }
+  // With --resume, --force never replaces the run: it only lifts the memory check (plan_bounds.ts).
   if (request.out !== undefined) return useOut(request);
   const base = path.resolve(request.base);
   refuseRoot(base, "the spec's results folder");
@@ -189,7 +187,9 @@ export function readManifest(dir: string): Manifest {
   } catch {
     // No journal: the manifest is whole.
   }
-  return journal === "" ? manifest : applyJournal(manifest, journal);
+  // Only a run still writing (or crashed while writing) has a journal to apply; a finished run's
+  // manifest is whole, and a journal beside it is stale or planted.
+  return journal === "" || manifest.status !== "running" ? manifest : applyJournal(manifest, journal);
 }
 
 function useOut(request: FolderRequest): ChosenFolder {

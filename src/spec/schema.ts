@@ -66,6 +66,7 @@ const budget = v.pipe(
         v.number("a non-negative integer"),
         v.integer("a non-negative integer"),
         v.minValue(0, "a non-negative integer"),
+        v.safeInteger("a non-negative integer"),
       ),
       3,
     ),

@@ -1,7 +1,7 @@
 /**
  * A YAML document kept with its source positions, so any field path can be turned back into a
  * line and column. Hostile input is bounded: the text's size, the nesting depth and alias
- * expansion are capped, and every number must be finite and, when written as an integer, exact
+ * expansion are capped, and every number must be finite and, when integer-valued, exact
  * (within ±2^53), so no `.inf`, `.nan` or `9007199254740993` reaches the schema.
  *
  * @example
@@ -190,7 +190,7 @@ export class YamlSource {
             this.#position(node),
           );
         }
-        if (/^[-+]?(0x[0-9a-f]+|0o[0-7]+|\d+)$/i.test(written.trim()) && !Number.isSafeInteger(value)) {
+        if (Number.isInteger(value) && !Number.isSafeInteger(value)) {
           throw new SpecError(
             "SPEC_UNSAFE_INTEGER",
             `found ${written}, which is beyond ±2^53 − 1 (${Number.MAX_SAFE_INTEGER}) and cannot be held exactly; expected a smaller integer`,

@@ -60,11 +60,17 @@ export class CaseExecutor {
   readonly #host: PluginHost;
   readonly #run: RunContext;
   readonly #inputs = new Map<string, AttentionInputs>();
+  /** Selected cases not yet run or replayed here, per inputs_key: inputs are freed at zero. */
+  readonly #pending = new Map<string, number>();
 
   constructor(plan: RunPlan, selected: number[], settings: ExecutorSettings, hooks: ExecutorHooks) {
     this.#plan = plan;
     this.#position = new Map(selected.map((index, position) => [index, position]));
     this.#total = selected.length;
+    for (const index of selected) {
+      const key = plan.cases[index].inputs_key;
+      this.#pending.set(key, (this.#pending.get(key) ?? 0) + 1);
+    }
     this.#hooks = hooks;
     const env = runtimeInfo();
     const specDir = plan.loaded.dir;
@@ -118,6 +124,7 @@ export class CaseExecutor {
     } catch (error) {
       result.error = describe(error);
     }
+    this.#release(index);
     // Let work the case left queued (a kernel's timer) run now, so what it throws is this case's.
     this.#hooks.phase("the wait for timers the case left behind");
     await new Promise((resolve) => setTimeout(resolve, 0));
@@ -131,6 +138,7 @@ export class CaseExecutor {
    */
   async replay(index: number): Promise<void> {
     if (this.#host.wantsSamples) await this.#samples(...this.#caseOf(index), true);
+    this.#release(index);
   }
 
   /** Calls the plugins' `report` hooks; a hook that throws is returned as an error line. */
@@ -193,6 +201,24 @@ export class CaseExecutor {
       this.#inputs.set(key, inputs);
     }
     return inputs;
+  }
+
+  /**
+   * The case at `index` is done here: once no selected case left needs its inputs, they are
+   * dropped, so a run of many shapes holds only the inputs still to be used (a 10 000-case run
+   * would otherwise keep every case's Q, K and V, and slow down as its heap grew).
+   */
+  #release(index: number): void {
+    const key = this.#plan.cases[index].inputs_key;
+    const left = (this.#pending.get(key) ?? 1) - 1;
+    if (left > 0) {
+      this.#pending.set(key, left);
+      return;
+    }
+    this.#pending.delete(key);
+    for (let sample = 0; sample < this.#plan.loaded.spec.inputs.samples; sample++) {
+      this.#inputs.delete(`${key}#${sample}`);
+    }
   }
 
   #prepare(c: CasePlan, inputs: AttentionInputs): KernelInstance {

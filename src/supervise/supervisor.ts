@@ -68,6 +68,8 @@ export class Supervisor {
   #wantsSamples = false;
   /** Plan indices of the cases the current worker has run or replayed. */
   #seen = new Set<number>();
+  /** Positions before this one have all been seen by the current worker (or were not ok). */
+  #caughtUp = 0;
   #progress: Progress | undefined;
 
   constructor(
@@ -142,6 +144,7 @@ export class Supervisor {
       const worker = this.#newWorker();
       this.#worker = worker;
       this.#seen = new Set();
+      this.#caughtUp = 0;
       try {
         const opened = await worker.open();
         this.#wantsSamples = opened.wantsSamples;
@@ -167,10 +170,16 @@ export class Supervisor {
    */
   async #replayBefore(worker: CaseWorker, position: number): Promise<void> {
     if (!this.#wantsSamples) return;
-    const unseen = [...this.#selected.slice(0, position).entries()].filter(([i, c]) =>
-      this.#manifest.cases[i].status === "ok" && !this.#seen.has(c.index)
-    );
-    if (unseen.length === 0) return;
+    // Only the positions since the last call are looked at, so a long run stays linear.
+    const unseen: [number, CasePlan][] = [];
+    for (let i = this.#caughtUp; i < position; i++) {
+      const c = this.#selected[i];
+      if (this.#manifest.cases[i].status === "ok" && !this.#seen.has(c.index)) unseen.push([i, c]);
+    }
+    if (unseen.length === 0) {
+      this.#caughtUp = Math.max(this.#caughtUp, position);
+      return;
+    }
     this.#progress?.note(
       `replaying the evaluation samples of ${unseen.length} finished case${
         unseen.length === 1 ? "" : "s"
@@ -191,6 +200,7 @@ export class Supervisor {
       }
       this.#seen.add(c.index);
     }
+    this.#caughtUp = Math.max(this.#caughtUp, position);
   }
 
   /** Records a case's result and commits it to disk. */
@@ -215,7 +225,9 @@ export class Supervisor {
       const flops = caseInfo(c, 0, 1).analytic.flops;
       record.status = "ok";
       record.median_us = median_ns / 1000;
-      record.gflops = flops === undefined ? null : Math.round((flops / median_ns) * 1e4) / 1e4;
+      record.gflops = flops === undefined || !(median_ns > 0)
+        ? null
+        : Math.round((flops / median_ns) * 1e4) / 1e4;
       record.samples = samples;
       record.calls = calls;
       record.metrics = result.metrics;

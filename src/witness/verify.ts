@@ -27,6 +27,7 @@ import { sha256Hex } from "../hash.ts";
 import { builtinKernels } from "../../kernels/mod.ts";
 import { type Manifest, manifestRecordSha256 } from "../output/manifest.ts";
 import { readManifest } from "../output/run_folder.ts";
+import { DEFAULT_MAX_CASES } from "../plan_bounds.ts";
 import { classifyReference } from "../modules.ts";
 import { type CasePlan, planRun, type RunPlan } from "../plan.ts";
 import { runtimeName } from "../runtime.ts";
@@ -44,6 +45,16 @@ export interface VerifyResult {
   message: string;
 }
 
+/** What the re-run may do. */
+export interface VerifyWitnessOptions {
+  /** Import kernel files or packages the manifest names (`--trust`). */
+  trust?: boolean;
+  /** Most cases the manifest's spec may plan (default: 10 000, or the manifest's own count if more). */
+  maxCases?: number;
+  /** Re-run cases whose kernel's memory() estimate exceeds this machine's (`--force`). */
+  force?: boolean;
+}
+
 /**
  * Verifies the witness chains of a results folder.
  *
@@ -52,7 +63,7 @@ export interface VerifyResult {
  * const { ok, message } = await verifyResults("results/mincut");
  * ```
  */
-export async function verifyResults(dir: string, options: { trust?: boolean } = {}): Promise<VerifyResult> {
+export async function verifyResults(dir: string, options: VerifyWitnessOptions = {}): Promise<VerifyResult> {
   const manifest = readManifest(dir);
   const bundle = await readJson<Bundle>(dir, "witness/bundle.json");
   const chains = Object.keys(bundle.chains).length;
@@ -76,7 +87,7 @@ export async function verifyResults(dir: string, options: { trust?: boolean } = 
       `witness/bundle.json binds spec ${bundle.spec_sha256}, but manifest.json describes spec ${manifest.spec.sha256}`,
     );
   }
-  const plan = await planFromManifest(manifest, options.trust ?? false);
+  const plan = await planFromManifest(manifest, options);
   const byHash = new Map(plan.cases.map((c) => [c.config_hash, c]));
   const replays = new Map<string, CaseReplay>();
   let total = 0;
@@ -216,12 +227,12 @@ function divergence(
  * The run's plan, rebuilt from the manifest's resolved spec without its plugins (the chains need
  * none, and the case hashes do not depend on them) and, unless trusted, with built-in kernels only.
  */
-async function planFromManifest(manifest: Manifest, trust: boolean): Promise<RunPlan> {
+async function planFromManifest(manifest: Manifest, options: VerifyWitnessOptions): Promise<RunPlan> {
   const file = path.join(manifest.spec.dir, path.basename(manifest.spec.file));
   const resolved = manifest.spec.resolved;
   const refs = [...[resolved.kernel].flat(), ...(resolved.baseline === undefined ? [] : [resolved.baseline])];
   const foreign = refs.filter((ref) => !Object.hasOwn(builtinKernels, ref));
-  if (foreign.length > 0 && !trust) {
+  if (foreign.length > 0 && !options.trust) {
     const named = foreign.map((ref) =>
       classifyReference(ref) === "path"
         ? `${ref} (${path.resolve(manifest.spec.dir, ref)})`
@@ -241,8 +252,11 @@ async function planFromManifest(manifest: Manifest, trust: boolean): Promise<Run
       force: true,
     });
   } catch (cause) {
+    // Over a bound (--max-cases, memory) is a refusal, like the same spec given to `run`.
+    const refused = cause instanceof SpecError && ["SPEC_TOO_MANY_CASES", "SPEC_MEMORY"].includes(cause.code);
     throw new AttnbenchError("VERIFY_SPEC", `cannot rebuild the run from manifest.json: ${describe(cause)}`, {
       cause,
+      exitCode: refused ? 2 : 1,
     });
   }
 }
