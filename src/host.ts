@@ -148,17 +148,21 @@ export class PluginHost {
    * Calls `stop` in reverse order and returns each plugin's metrics by plugin name.
    */
   async stop(ctx: CaseContext, measurement: Measurement): Promise<Record<string, Metrics>> {
-    const metrics: Record<string, Metrics> = {};
-    // Columns taken so far: the core's, the parameters', then each plugin's as it reports.
+    const results = new Map<string, unknown>();
+    for (const { name, instance } of [...this.#usable()].reverse()) {
+      results.set(name, await this.#guard(name, "stop", () => instance.stop(ctx, measurement)));
+    }
+    // Checked in spec order, so a plugin listed earlier keeps its columns. Taken so far: the
+    // core's, the parameters', then each plugin's as it is checked.
     const taken = new Map<string, string>([
       ...CORE_COLUMNS.map((c): [string, string] => [c, "attnbench itself"]),
       ...Object.keys(ctx.case.params).map((p): [string, string] => [p, `parameter ${p}`]),
     ]);
-    for (const { name, instance } of [...this.#usable()].reverse()) {
-      const result = await this.#guard(name, "stop", () => instance.stop(ctx, measurement));
-      metrics[name] = checkMetrics(name, result, taken);
-    }
-    return metrics;
+    const checked = new Map(
+      this.#usable().map(({ name }) => [name, checkMetrics(name, results.get(name), taken)]),
+    );
+    // In the order the hooks ran (reverse), as results.csv's columns have always been.
+    return Object.fromEntries([...results.keys()].map((name) => [name, checked.get(name)!]));
   }
 
   /** Whether any active plugin wants evaluation samples. */
