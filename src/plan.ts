@@ -20,7 +20,7 @@ import * as v from "valibot";
 import os from "node:os";
 import path from "node:path";
 import process from "node:process";
-import type { InputShape, KernelDefinition } from "./contracts.ts";
+import type { KernelDefinition } from "./contracts.ts";
 import { SpecError } from "./errors.ts";
 import { selectCases } from "./filter.ts";
 import { expandGrid, type Point } from "./grid.ts";

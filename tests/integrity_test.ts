@@ -256,6 +256,26 @@ describe("verify runs no code named by a results folder", () => {
     expect(fs.existsSync(mark)).toBe(false);
   });
 
+  test("a results folder's spec is held to a run's bounds: a 10⁹-case grid is refused in under a second", async () => {
+    const dir = copyOf(study);
+    const manifest = JSON.parse(fs.readFileSync(path.join(dir, "manifest.json"), "utf8"));
+    const axis = (n: number) => Array.from({ length: n }, (_, i) => i + 1);
+    Object.assign(manifest.spec.resolved.params, {
+      seq_len: axis(1000),
+      lambda: axis(1000),
+      tau: axis(1000),
+    });
+    fs.writeFileSync(path.join(dir, "manifest.json"), JSON.stringify(manifest, null, 2));
+    await forgeBindings(dir);
+    const started = performance.now();
+    const { code, stderr } = await runMain(["verify", dir]);
+    expect(performance.now() - started).toBeLessThan(1000);
+    expect(code).toBe(2);
+    expect(stderr).toMatch(
+      /cannot rebuild the run from manifest\.json: .*the grid makes [\d,]+ cases .*expected at most 10,000/,
+    );
+  });
+
   test("a kernel path is refused with exit 2, naming the file, unless --trust", async () => {
     const { dir, mark } = await hostileFolder(true);
     const refused = await runMain(["verify", dir]);

@@ -247,9 +247,10 @@ async function planFromManifest(manifest: Manifest, options: VerifyWitnessOption
     );
   }
   try {
+    // A results folder may come from anyone: its spec is held to the same bounds as one's own.
     return await planRun(parseSpec(file, stringify({ ...resolved, plugins: [] })), {
-      maxCases: Infinity,
-      force: true,
+      maxCases: options.maxCases ?? Math.max(DEFAULT_MAX_CASES, manifest.cases.length),
+      force: options.force,
     });
   } catch (cause) {
     // Over a bound (--max-cases, memory) is a refusal, like the same spec given to `run`.
