@@ -40,6 +40,19 @@ export interface ResolvedPlugin {
 }
 
 /**
+ * Whether `ref` names a built-in kernel (resolved without importing anything).
+ *
+ * @example
+ * ```ts
+ * isBuiltinKernel("softmax"); // true
+ * isBuiltinKernel("./my_kernel.ts"); // false
+ * ```
+ */
+export function isBuiltinKernel(ref: string): boolean {
+  return Object.hasOwn(builtinKernels, ref);
+}
+
+/**
  * The kernel named `ref` at spec field `at` (`["kernel"]`, `["kernel", 1]` or `["baseline"]`).
  *
  * @example
@@ -48,7 +61,7 @@ export interface ResolvedPlugin {
  * ```
  */
 export async function resolveKernel(loaded: LoadedSpec, ref: string, at: FieldPath): Promise<ResolvedKernel> {
-  const builtin = builtinKernels[ref];
+  const builtin = isBuiltinKernel(ref) ? builtinKernels[ref] : undefined;
   if (builtin) return { ref, origin: "builtin", definition: builtin };
   const mod = await importModule(loaded, ref, at, "kernel", Object.keys(builtinKernels));
   const definition = (mod.default ?? mod.kernel) as KernelDefinition | undefined;
@@ -110,7 +123,7 @@ async function loadProfiler(
   at: FieldPath,
   // deno-lint-ignore no-explicit-any
 ): Promise<ProfilerDefinition<any, any>> {
-  const builtin = builtinProfilers[ref];
+  const builtin = Object.hasOwn(builtinProfilers, ref) ? builtinProfilers[ref] : undefined;
   if (builtin) return builtin;
   const mod = await importModule(loaded, ref, at, "plugin", Object.keys(builtinProfilers));
   const definition = (mod.default ?? mod.profiler) as ProfilerDefinition | undefined;

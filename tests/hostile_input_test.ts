@@ -191,6 +191,14 @@ describe("bounded specs", () => {
     expect(fs.existsSync(path.join(out, "manifest.json"))).toBe(true);
   });
 
+  test("a kernel or plugin named after an Object property is unknown, not an internal error", async () => {
+    await expectRefused(
+      smallSpec().replace("kernel: softmax", "kernel: toString"),
+      /unknown kernel "toString"/,
+    );
+    await expectRefused(smallSpec("plugins: [constructor]\n"), /unknown plugin "constructor"/);
+  });
+
   test("a spec over 1 MiB is refused before it is parsed", async () => {
     await expectRefused(
       smallSpec(`description: "${"x".repeat(1100 * 1024)}"\n`),

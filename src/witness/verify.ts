@@ -24,11 +24,11 @@ import { stringify } from "yaml";
 import type { KernelInstance } from "../contracts.ts";
 import { AttnbenchError, describe, SpecError } from "../errors.ts";
 import { sha256Hex } from "../hash.ts";
-import { builtinKernels } from "../../kernels/mod.ts";
 import { type Manifest, manifestRecordSha256 } from "../output/manifest.ts";
 import { readManifest } from "../output/run_folder.ts";
 import { DEFAULT_MAX_CASES } from "../plan_bounds.ts";
 import { classifyReference } from "../modules.ts";
+import { isBuiltinKernel } from "../resolve.ts";
 import { type CasePlan, planRun, type RunPlan } from "../plan.ts";
 import { runtimeName } from "../runtime.ts";
 import { parseSpec } from "../spec/load.ts";
@@ -231,7 +231,7 @@ async function planFromManifest(manifest: Manifest, options: VerifyWitnessOption
   const file = path.join(manifest.spec.dir, path.basename(manifest.spec.file));
   const resolved = manifest.spec.resolved;
   const refs = [...[resolved.kernel].flat(), ...(resolved.baseline === undefined ? [] : [resolved.baseline])];
-  const foreign = refs.filter((ref) => !Object.hasOwn(builtinKernels, ref));
+  const foreign = refs.filter((ref) => !isBuiltinKernel(ref));
   if (foreign.length > 0 && !options.trust) {
     const named = foreign.map((ref) =>
       classifyReference(ref) === "path"
