@@ -33,6 +33,7 @@ export function caseInfo(c: CasePlan, position: number, total: number): CaseInfo
     shape: c.shape,
     analytic: { flops: definition.flops?.(c.params), memory: definition.memory?.(c.params) },
     inputs_key: c.inputs_key,
+    ...(c.baseline_hash === undefined ? {} : { baseline_hash: c.baseline_hash }),
   };
 }
 

@@ -27,4 +27,9 @@ export interface CasePlan {
   config_hash: string;
   /** Identifies the inputs: cases with the same key see the same Q, K, V. */
   inputs_key: string;
+  /**
+   * For a kernel case of a spec with a baseline: the config hash of the baseline case made from
+   * the same grid point (same inputs, same values of every parameter both kernels take).
+   */
+  baseline_hash?: string;
 }

@@ -140,6 +140,12 @@ export interface CaseInfo {
   analytic: { flops?: number; memory?: KernelMemory };
   /** Cases with the same key ran on the same Q, K, V (e.g. a kernel and its baseline). */
   inputs_key: string;
+  /**
+   * For a kernel case when the spec has a baseline: the config hash of the baseline case to
+   * compare it with — the one made from the same grid point, so the same inputs and the same
+   * value of every parameter both kernels take (`backend`, `causal`, `d`, ...). Absent otherwise.
+   */
+  baseline_hash?: string;
 }
 
 /** What a profiler sees around a measured case. */

@@ -117,13 +117,15 @@ export async function planRun(loaded: LoadedSpec, options: PlanOptions = {}): Pr
     ...(spec.inputs.samples === 1 ? {} : { samples: spec.inputs.samples }),
   };
   const cases: CasePlan[] = [];
-  const seen = new Set<string>();
+  const seen = new Map<string, CasePlan>();
+  /** Per grid point, the config hash of its baseline case: a kernel case is paired with it. */
+  const baselineAt: string[] = [];
   const roles: [ResolvedKernel, "kernel" | "baseline"][] = [
     ...(baseline ? [[baseline, "baseline"] as [ResolvedKernel, "baseline"]] : []),
     ...kernels.map((k): [ResolvedKernel, "kernel"] => [k, "kernel"]),
   ];
   for (const [resolved, role] of roles) {
-    for (const full of points) {
+    for (const [at, full] of points.entries()) {
       const point = project(full, resolved.definition);
       const params = parsePoint(loaded, resolved, point);
       const shape = resolved.definition.shape(params);
@@ -134,15 +136,22 @@ export async function planRun(loaded: LoadedSpec, options: PlanOptions = {}): Pr
         budget: measurementBudget(spec.bench),
       };
       const config_hash = await configHash(identity);
-      if (seen.has(config_hash)) continue;
-      seen.add(config_hash);
+      if (role === "baseline") baselineAt[at] = config_hash;
+      const baseline_hash = role === "kernel" && baseline ? baselineAt[at] : undefined;
+      const earlier = seen.get(config_hash);
+      if (earlier) {
+        if (earlier.baseline_hash !== baseline_hash) {
+          throw ambiguousBaseline(loaded, earlier, resolved, baseline!, full);
+        }
+        continue;
+      }
       const inputs_key = canonicalJson({
         generator: inputs.generator,
         options: inputs.options,
         seed: inputs.seed,
         shape,
       });
-      cases.push({
+      const planned: CasePlan = {
         index: cases.length,
         role,
         kernel: resolved,
@@ -151,7 +160,10 @@ export async function planRun(loaded: LoadedSpec, options: PlanOptions = {}): Pr
         shape,
         config_hash,
         inputs_key,
-      });
+        ...(baseline_hash === undefined ? {} : { baseline_hash }),
+      };
+      seen.set(config_hash, planned);
+      cases.push(planned);
     }
   }
   if (cases.length > maxCases) checkCaseCount(loaded, kernels.length, maxCases, cases.length);
@@ -170,6 +182,33 @@ export async function planRun(loaded: LoadedSpec, options: PlanOptions = {}): Pr
     cases,
     warnings,
   };
+}
+
+/**
+ * A kernel case made from several grid points whose baseline cases differ: an axis the baseline
+ * takes and the kernel does not. Pairing it with any one of them would be a guess.
+ */
+function ambiguousBaseline(
+  loaded: LoadedSpec,
+  earlier: CasePlan,
+  kernel: ResolvedKernel,
+  baseline: ResolvedKernel,
+  full: Point,
+): SpecError {
+  const takes = (k: ResolvedKernel, name: string) => name in k.definition.params.entries;
+  const axis =
+    Object.keys(loaded.spec.params).find((name) =>
+      Array.isArray(loaded.spec.params[name]) && takes(baseline, name) && !takes(kernel, name)
+    ) ?? Object.keys(full)[0];
+  return new SpecError(
+    "SPEC_AMBIGUOUS_BASELINE",
+    `params.${axis} is an axis of baseline ${baseline.definition.name} but not a parameter of kernel ${kernel.definition.name}: ` +
+      `each ${kernel.definition.name} case (e.g. [${
+        earlier.config_hash.slice(0, 8)
+      }]) would have one baseline per ${axis} value, ` +
+      `and none is the one to compare with; expected one value for ${axis}, or an exclude that keeps one`,
+    loaded.source.locate(["params", axis], { key: true }),
+  );
 }
 
 function checkParams(loaded: LoadedSpec, kernels: ResolvedKernel[]): void {
@@ -267,7 +306,8 @@ function parsePoint(loaded: LoadedSpec, kernel: ResolvedKernel, point: Point): R
 }
 
 /**
- * The cases that `--filter` expressions select (all of them when there is none).
+ * The cases that `--filter` expressions select (all of them when there is none), with the
+ * baseline cases the selected kernel cases are compared with.
  *
  * @example
  * ```ts
@@ -282,5 +322,8 @@ export function selectPlannedCases(cases: CasePlan[], filter: string[]): CasePla
     params: c.params,
     plan: c,
   }));
-  return selectCases(items, filter).map((item) => item.plan);
+  const chosen = new Set(selectCases(items, filter).map((item) => item.plan));
+  // A selected kernel case brings the baseline case it is compared with, in plan order.
+  const needed = new Set([...chosen].map((c) => c.baseline_hash).filter((hash) => hash !== undefined));
+  return cases.filter((c) => chosen.has(c) || needed.has(c.config_hash));
 }

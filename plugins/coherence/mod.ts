@@ -1,7 +1,8 @@
 /**
  * `coherence`: how far a kernel's output drifts from its baseline's, per evaluation sample, with
  * the metrics of ruvector-coherence (reference ruvector.md §2). Each sample of a `kernel` case is
- * compared with the same sample (same inputs) of the `baseline` case: cosine and l2
+ * compared with the same sample of the baseline case it is paired with (`baseline_hash`: the one
+ * from the same grid point, so the same inputs, backend, causal, ...): cosine and l2
  * (quality_check at `threshold`), coherence delta, decision flips and path-length change
  * (delta_behavior); per case the batch figures of evaluate_batch (mean and sample std of the
  * delta, 95 % interval with z = 1.96, pass rate). For kernels that expose a keep mask
@@ -91,7 +92,7 @@ const coherence: ProfilerDefinition<v.InferOutput<typeof options>> = defineProfi
         const key = `${ctx.case.inputs_key}#${sample.index}`;
         const output = sample.instance.output;
         if (ctx.case.role === "baseline") {
-          baselineOutputs.set(key, output.slice());
+          baselineOutputs.set(`${ctx.case.config_hash}#${sample.index}`, output.slice());
           return;
         }
         const state = caseState(ctx.case.config_hash);
@@ -100,7 +101,8 @@ const coherence: ProfilerDefinition<v.InferOutput<typeof options>> = defineProfi
         if (mask instanceof Uint8Array && ctx.case.params.variant === opts.mask_control) {
           controlMasks.set(maskKey, mask.slice());
         }
-        const reference = baselineOutputs.get(key);
+        // The baseline case made from the same grid point: same inputs, same backend, causal, ...
+        const reference = baselineOutputs.get(`${ctx.case.baseline_hash}#${sample.index}`);
         if (!reference) return;
         const quality = qualityCheck(reference, output, opts.threshold);
         const delta = deltaBehavior(reference, output);

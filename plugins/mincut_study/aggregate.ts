@@ -63,9 +63,11 @@ export function settingName(kernel: string, params: Record<string, unknown>): st
  */
 export function groupSettings(cases: CaseOutcome[]): { baseline: CaseOutcome[]; settings: Setting[] } {
   const settings = new Map<string, Setting>();
-  for (const c of cases) {
-    if (c.info.role !== "kernel") continue;
-    const name = settingName(c.info.kernel.name, c.info.params);
+  const kernelCases = cases.filter((c) => c.info.role === "kernel");
+  const extra = otherAxes(kernelCases);
+  for (const c of kernelCases) {
+    const name = settingName(c.info.kernel.name, c.info.params) +
+      extra.map((axis) => `_${axis}-${String(c.info.params[axis]).replace(/[^A-Za-z0-9.-]/g, "_")}`).join("");
     const existing = settings.get(name);
     if (existing) existing.cases.push(c);
     else {
@@ -81,6 +83,32 @@ export function groupSettings(cases: CaseOutcome[]): { baseline: CaseOutcome[]; 
     }
   }
   return { baseline: cases.filter((c) => c.info.role === "baseline"), settings: [...settings.values()] };
+}
+
+/** Parameters a setting's name does not already hold (every one but seq_len) that vary between cases. */
+const NAMED = new Set(["seq_len", "variant", "lambda", "tau"]);
+
+/**
+ * The parameters, other than seq_len and those in the setting's name, whose value differs between
+ * the kernel cases: each splits the settings (`mincut_l0.5_t0_backend-wasm`), so cases that
+ * differ in `eps`, `backend` or `d` are never merged into one setting or one witness chain.
+ *
+ * @example
+ * ```ts
+ * otherAxes(cases); // [] for specs/mincut.yaml; ["backend"] with a backend axis
+ * ```
+ */
+export function otherAxes(cases: CaseOutcome[]): string[] {
+  const values = new Map<string, Set<string>>();
+  for (const c of cases) {
+    for (const [name, value] of Object.entries(c.info.params)) {
+      if (NAMED.has(name)) continue;
+      const seen = values.get(name) ?? new Set<string>();
+      seen.add(JSON.stringify(value));
+      values.set(name, seen);
+    }
+  }
+  return [...values].filter(([, seen]) => seen.size > 1).map(([name]) => name);
 }
 
 /**
@@ -168,8 +196,9 @@ export function metric(c: CaseOutcome, plugin: string, key: string): number | nu
 }
 
 /**
- * The baseline cases that ran on the same inputs as `cases` (same shapes and seeds), so a setting
- * that covers only some sequence lengths is compared with the baseline at those lengths.
+ * The baseline cases `cases` are paired with (each kernel case's `baseline_hash`: same grid point,
+ * so same inputs and the same backend, causal, d, ...), so a setting that covers only some
+ * sequence lengths is compared with the baseline at those lengths and nothing else.
  *
  * @example
  * ```ts
@@ -177,8 +206,35 @@ export function metric(c: CaseOutcome, plugin: string, key: string): number | nu
  * ```
  */
 export function matchingBaseline(baseline: CaseOutcome[], cases: CaseOutcome[]): CaseOutcome[] {
-  const keys = new Set(cases.map((c) => c.info.inputs_key));
-  return baseline.filter((b) => keys.has(b.info.inputs_key));
+  const paired = new Set(cases.map((c) => c.info.baseline_hash));
+  return baseline.filter((b) => paired.has(b.info.config_hash));
+}
+
+/**
+ * A setting's p95 latency against its baseline's, compared only at equal seq_len: for each
+ * sequence length, p95 of the setting's samples there over p95 of its paired baseline cases'
+ * samples there; the geometric mean of those ratios, minus 1 (null when no length has both).
+ *
+ * @example
+ * ```ts
+ * latencyChange(setting.cases, baseline, records); // 0.04: 4 % slower than the baseline
+ * ```
+ */
+export function latencyChange(
+  cases: CaseOutcome[],
+  baseline: CaseOutcome[],
+  records: Map<string, SampleRecord[]>,
+  threshold: number,
+): number | null {
+  const lengths = [...new Set(cases.map((c) => c.info.shape.seq_len))];
+  const logs: number[] = [];
+  for (const length of lengths) {
+    const here = cases.filter((c) => c.info.shape.seq_len === length);
+    const mine = figuresOf(here, records, threshold).p95_latency_us;
+    const theirs = figuresOf(matchingBaseline(baseline, here), records, threshold).p95_latency_us;
+    if (mine !== null && theirs !== null && mine > 0 && theirs > 0) logs.push(Math.log(mine / theirs));
+  }
+  return logs.length === 0 ? null : Math.exp(logs.reduce((a, b) => a + b, 0) / logs.length) - 1;
 }
 
 function sampleLatency(cases: CaseOutcome[], sample: SampleRecord): number {

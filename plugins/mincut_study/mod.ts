@@ -30,7 +30,15 @@ import { thresholdOption } from "../coherence/mod.ts";
 import { toCsv } from "../../src/output/csv.ts";
 import { type Manifest, manifestRecordSha256 } from "../../src/output/manifest.ts";
 import { buildChain, type ChainItem, sealBundle } from "../../src/witness/chain.ts";
-import { figuresOf, groupSettings, matchingBaseline, metric, reduction, type Setting } from "./aggregate.ts";
+import {
+  figuresOf,
+  groupSettings,
+  latencyChange,
+  matchingBaseline,
+  metric,
+  reduction,
+  type Setting,
+} from "./aggregate.ts";
 import { recordSample, type SampleRecord } from "./records.ts";
 import { type SettingRow, verdictText } from "./verdict.ts";
 
@@ -85,11 +93,11 @@ const mincutStudy: ProfilerDefinition<Options> = defineProfiler({
         }
         const baseFigures = figuresOf(baseline, records, opts.threshold);
         const rows: SettingRow[] = [];
-        const baselineP95: (number | null)[] = [];
+        const latencyChanges: (number | null)[] = [];
         for (const setting of settings) {
           const f = figuresOf(setting.cases, records, opts.threshold);
           const base = figuresOf(matchingBaseline(baseline, setting.cases), records, opts.threshold);
-          baselineP95.push(base.p95_latency_us);
+          latencyChanges.push(latencyChange(setting.cases, baseline, records, opts.threshold));
           rows.push({
             setting: setting.name,
             coherence_delta: f.coherence_delta,
@@ -121,7 +129,7 @@ const mincutStudy: ProfilerDefinition<Options> = defineProfiler({
         }
         const lines = await writeWitness(ctx, settings, records, opts.mask_encoding);
         return `${
-          verdictText(rows, baseFigures, baselineP95, opts.criteria)
+          verdictText(rows, baseFigures, latencyChanges, opts.criteria)
         }\n  witness: ${lines} lines in ${settings.length} chains, bound by witness/bundle.json` +
           `\n  study files: csv/results.csv (one row per setting: the reference's columns + config_hash), ` +
           `csv/baseline.csv and csv/<setting>.csv (per sample), witness/<setting>.jsonl`;

@@ -33,18 +33,19 @@ export interface Criteria {
 }
 
 /**
- * The summary table and the criteria, one line each per setting. `baselineP95[i]` is the
- * baseline's p95 over the same sequence lengths as setting i.
+ * The summary table and the criteria, one line each per setting. `latencyChanges[i]` is setting
+ * i's p95 latency against its baseline's, compared only at equal seq_len: the geometric mean over
+ * its sequence lengths of p95(setting) / p95(paired baseline), minus 1 (see {@link latencyChange}).
  *
  * @example
  * ```ts
- * verdictText([row], baselineFigures, [baselineFigures.p95_latency_us], { kv_cache_reduction: 0.15, energy_reduction: 0.1, latency_tolerance: 0.1, accuracy_loss: 0.01 });
+ * verdictText([row], baselineFigures, [0.04], { kv_cache_reduction: 0.15, energy_reduction: 0.1, latency_tolerance: 0.1, accuracy_loss: 0.01 });
  * ```
  */
 export function verdictText(
   rows: SettingRow[],
   baseline: Figures,
-  baselineP95: (number | null)[],
+  latencyChanges: (number | null)[],
   criteria: Criteria,
 ): string {
   const pct = (x: number | null) => (x === null ? "n/a" : `${(x * 100).toFixed(1)}%`);
@@ -75,8 +76,7 @@ export function verdictText(
     ],
   );
   const verdicts = rows.map((r, i) => {
-    const base = baselineP95[i];
-    const latencyChange = r.p95_latency_us === null || base === null ? null : r.p95_latency_us / base - 1;
+    const latencyChange = latencyChanges[i];
     const checks = [
       check(
         `KV-cache reduction ≥ ${pct(criteria.kv_cache_reduction)}`,
@@ -91,7 +91,7 @@ export function verdictText(
         pct,
       ),
       check(
-        `p95 latency within ±${pct(criteria.latency_tolerance)} of baseline`,
+        `p95 latency within ±${pct(criteria.latency_tolerance)} of baseline (per seq_len, geometric mean)`,
         latencyChange,
         (x) => Math.abs(x) <= criteria.latency_tolerance,
         (x) => `${x === null ? "n/a" : (x >= 0 ? "+" : "") + (x * 100).toFixed(1) + "%"}`,
