@@ -40,12 +40,13 @@ describe("cli", () => {
     expect(stdout).toContain("valid, 8 cases");
   });
 
-  test("--dry-run lists cases and hashes, writes nothing", async () => {
+  test("--dry-run lists cases and hashes, numbered as progress numbers them, writes nothing", async () => {
     const dir = tempDir();
     const out = path.join(dir, "out");
     const { code, stdout } = await runMain([writeSpec(dir, smallSpec()), "--dry-run", "--out", out]);
     expect(code).toBe(0);
-    expect(stdout).toMatch(/0\s+kernel\s+softmax\s+seq_len=4 d=4 causal=false\s+[0-9a-f]{64}/);
+    expect(stdout).toMatch(/^1\s+kernel\s+softmax\s+seq_len=4 d=4 causal=false\s+[0-9a-f]{64}$/m);
+    expect(stdout).toMatch(/^2\s+kernel\s+softmax\s+seq_len=8 d=4 causal=false\s+[0-9a-f]{64}$/m);
     expect(stdout).toContain("2 cases");
     expect(fs.existsSync(out)).toBe(false);
   });

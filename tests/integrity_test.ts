@@ -281,7 +281,7 @@ describe("verify runs no code named by a results folder", () => {
     const refused = await runMain(["verify", dir]);
     expect(refused.code).toBe(2);
     expect(refused.stderr).toMatch(
-      /^error: re-checking the witness would import and run kernel code that the results folder names: \.\/evil_kernel\.ts \(.*evil_kernel\.ts\); verify runs only built-in kernels unless you pass --trust/,
+      /^error: re-checking the witness would import and run kernel code that the results folder names: \.\/evil_kernel\.ts \(.*evil_kernel\.ts\); verify runs only built-in kernels unless you pass --trust/m,
     );
     expect(fs.existsSync(mark)).toBe(false);
     await runMain(["verify", dir, "--trust"]);

@@ -27,8 +27,10 @@ describe("a run writes results.csv, per-case CSVs and a manifest", () => {
     const rows = readCsv(path.join(outputDir, "results.csv"));
     expect(rows).toHaveLength(2);
     expect(rows.map((r) => r.config_hash)).toEqual(manifest.cases.map((c) => c.config_hash));
-    expect(Object.keys(rows[0]).slice(0, 8)).toEqual([
+    expect(Object.keys(rows[0]).slice(0, 10)).toEqual([
       "config_hash",
+      "runtime",
+      "runtime_version",
       "role",
       "kernel",
       "kernel_version",
@@ -37,6 +39,12 @@ describe("a run writes results.csv, per-case CSVs and a manifest", () => {
       "d",
       "causal",
     ]);
+    // Rows of one case from Deno and Bun share a config hash; these columns tell them apart.
+    for (const row of rows) {
+      expect(row.runtime).toBe(manifest.environment.runtime);
+      expect(row.runtime_version).toBe(manifest.environment.version);
+      expect(["deno", "bun", "node"]).toContain(row.runtime);
+    }
     expect(Number(rows[0].latency_p50_us)).toBeGreaterThan(0);
     expect(Number(rows[0].latency_p95_us)).toBeGreaterThanOrEqual(Number(rows[0].latency_p50_us));
     for (const c of manifest.cases) {

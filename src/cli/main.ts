@@ -161,6 +161,7 @@ async function dispatch(argv: string[], io: CliIo, progress: ProgressSink): Prom
       trust: values.trust ?? false,
       maxCases: values["max-cases"] === undefined ? undefined : maxCasesOption(values["max-cases"]),
       force: values.force ?? false,
+      progress: values.quiet ? undefined : progress,
     }, io.stdout);
   }
   const plan = await planRun(await loadSpec(args[0]), {
@@ -195,7 +196,13 @@ async function dispatch(argv: string[], io: CliIo, progress: ProgressSink): Prom
   for (const report of result.reports) io.stdout(report);
   const witnessed = fs.existsSync(path.join(result.outputDir, "witness", "bundle.json"));
   // The run imported its kernels already: re-running them to check the witness adds no trust.
-  const verified = witnessed ? await verifyRun(result.outputDir, { trust: true }, io.stdout) : 0;
+  const verified = witnessed
+    ? await verifyRun(
+      result.outputDir,
+      { trust: true, progress: values.quiet ? undefined : progress },
+      io.stdout,
+    )
+    : 0;
   if (!witnessed) io.stdout(await sealLine(result.outputDir));
   return Math.max(reportFailures(result.manifest, result.outputDir, io), verified);
 }

@@ -14,7 +14,8 @@ import type { RunResult } from "../runner.ts";
 import { formatTable } from "../text_table.ts";
 
 /**
- * One line per case (index, role, kernel, parameters, config hash) and the count.
+ * One line per case (its number as progress shows it, `[n/N]`, from 1; role, kernel, parameters,
+ * config hash) and the count.
  *
  * @example
  * ```ts
@@ -23,8 +24,8 @@ import { formatTable } from "../text_table.ts";
  */
 export function formatCaseList(plan: RunPlan, filter: string[]): string {
   const selected = selectPlannedCases(plan.cases, filter);
-  const rows = selected.map((c) => [
-    String(c.index),
+  const rows = selected.map((c, position) => [
+    String(position + 1),
     c.role,
     c.kernel.definition.name,
     formatParams(c.params),

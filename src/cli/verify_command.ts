@@ -19,6 +19,7 @@ import { checkSeal } from "../integrity/seal.ts";
 import type { PublicKey } from "../integrity/signing.ts";
 import { findRunFolder, readManifest } from "../output/run_folder.ts";
 import { runState } from "../output/run_state.ts";
+import { Progress, type ProgressSink } from "../progress.ts";
 import { verifyResults } from "../witness/verify.ts";
 
 const SIGNATURE_LABEL = { valid: "PASS", invalid: "FAIL", unsigned: "none", "not-checked": "not checked" };
@@ -32,6 +33,8 @@ export interface VerifyOptions {
   /** Bounds of the re-run (`--max-cases`, `--force`), as for a run. */
   maxCases?: number;
   force?: boolean;
+  /** Where progress lines go (nothing when absent). */
+  progress?: ProgressSink;
 }
 
 /**
@@ -60,6 +63,8 @@ export async function verifyRun(
     print(`files: FAIL (${folder}: the run is ${state.description}; finish it with --resume)`);
     return 1;
   }
+  const progress = new Progress(0, options.progress);
+  progress.note(`verify: checking ${folder} against seal.json`);
   const seal = await checkSeal(folder, manifest, options.publicKey);
   print(`files: ${seal.ok ? "PASS" : "FAIL"} (${seal.message})`);
   if (seal.signatureMessage) {
@@ -72,7 +77,11 @@ export async function verifyRun(
   if (!manifest.files.includes("witness/bundle.json") && !fs.existsSync(`${folder}/witness/bundle.json`)) {
     return 0;
   }
-  const witness = await verifyResults(folder, options);
+  const witness = await verifyResults(folder, {
+    ...options,
+    onChain: (name, position, total, lines) =>
+      progress.note(`verify: re-running witness chain ${position}/${total} (${name}, ${lines} lines)`),
+  });
   print(`witness reproducible: ${witness.ok ? "PASS" : "FAIL"} (${witness.message})`);
   return witness.ok ? 0 : 1;
 }

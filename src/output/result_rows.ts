@@ -11,12 +11,15 @@
  * @module
  */
 import type { MetricValue } from "../contracts.ts";
-import type { CaseRecord } from "./manifest.ts";
+import type { CaseRecord, EnvironmentRecord } from "./manifest.ts";
 
 /** A results.csv row: column → value. */
 export type ResultRow = Record<string, MetricValue>;
 
-const LEADING = ["config_hash", "role", "kernel", "kernel_version", "status"];
+const LEADING = ["config_hash", "runtime", "runtime_version", "role", "kernel", "kernel_version", "status"];
+
+/** Which runtime measured the rows: the config hash deliberately does not say. */
+export type RowRuntime = Pick<EnvironmentRecord, "runtime" | "version">;
 const TIMING = ["samples", "calls", "gflops"];
 const TRAILING = ["error"];
 
@@ -31,17 +34,21 @@ const TRAILING = ["error"];
 export const CORE_COLUMNS: readonly string[] = [...LEADING, ...TIMING, ...TRAILING];
 
 /**
- * The row of one case record: `config_hash, role, kernel, kernel_version, status`, its parameters,
- * `samples, calls, gflops`, every plugin metric as `<plugin>_<metric>`, and `error`.
+ * The row of one case record: `config_hash, runtime, runtime_version, role, kernel,
+ * kernel_version, status`, its parameters, `samples, calls, gflops`, every plugin metric as
+ * `<plugin>_<metric>`, and `error`. The runtime columns tell Deno, Bun and Node rows of the same
+ * case apart once tables are merged (their config hashes are equal by design).
  *
  * @example
  * ```ts
- * resultRow(manifest.cases[0]).latency_p50_us; // 52.1
+ * resultRow(manifest.cases[0], manifest.environment).latency_p50_us; // 52.1
  * ```
  */
-export function resultRow(record: CaseRecord): ResultRow {
+export function resultRow(record: CaseRecord, runtime: RowRuntime): ResultRow {
   const row: ResultRow = {
     config_hash: record.config_hash,
+    runtime: runtime.runtime ?? null,
+    runtime_version: runtime.version ?? null,
     role: record.role,
     kernel: record.kernel.name,
     kernel_version: record.kernel.version,
@@ -66,11 +73,14 @@ export function resultRow(record: CaseRecord): ResultRow {
  *
  * @example
  * ```ts
- * resultTable(manifest.cases).columns.slice(0, 5); // ["config_hash", "role", "kernel", "kernel_version", "status"]
+ * resultTable(manifest.cases, manifest.environment).columns.slice(0, 3); // ["config_hash", "runtime", "runtime_version"]
  * ```
  */
-export function resultTable(records: CaseRecord[]): { columns: string[]; rows: MetricValue[][] } {
-  const rows = records.filter((r) => r.status !== "pending").map(resultRow);
+export function resultTable(
+  records: CaseRecord[],
+  runtime: RowRuntime,
+): { columns: string[]; rows: MetricValue[][] } {
+  const rows = records.filter((r) => r.status !== "pending").map((r) => resultRow(r, runtime));
   const seen = new Set<string>(LEADING);
   const columns = [...LEADING];
   for (const row of rows) {

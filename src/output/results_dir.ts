@@ -81,7 +81,7 @@ export class ResultsDir {
    */
   async commit(manifest: Manifest): Promise<void> {
     manifest.summary = summarize(manifest.cases);
-    const { columns, rows } = resultTable(manifest.cases);
+    const { columns, rows } = resultTable(manifest.cases, manifest.environment);
     const csv = await stageFile(path.join(this.root, "results.csv"), toCsv(columns, rows));
     let json;
     try {
@@ -103,7 +103,7 @@ export class ResultsDir {
    * lacks, or when the run's errors or report files grew since the last full write.
    */
   async commitCase(manifest: Manifest, record: CaseRecord): Promise<void> {
-    const row = record.status === "pending" ? undefined : resultRow(record);
+    const row = record.status === "pending" ? undefined : resultRow(record, manifest.environment);
     const fits = row === undefined || Object.keys(row).every((column) => this.#columns.includes(column));
     const grew = manifest.errors.length !== this.#written.errors ||
       manifest.files.length !== this.#written.files;

@@ -245,6 +245,7 @@ export class Supervisor {
 
   /** Reports over every case with an outcome, in a worker that has seen all the finished ones. */
   async #report(): Promise<string[]> {
+    this.#progress?.note("attnbench: all cases done; running the plugins' report hooks");
     // Report hooks may read manifest.json (the witness bundle binds it): make it whole first.
     try {
       await this.#dir.commit(this.#manifest);

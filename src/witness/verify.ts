@@ -53,6 +53,8 @@ export interface VerifyWitnessOptions {
   maxCases?: number;
   /** Re-run cases whose kernel's memory() estimate exceeds this machine's (`--force`). */
   force?: boolean;
+  /** Called before each chain is re-run (1-based `position` of `total`), for progress. */
+  onChain?: (name: string, position: number, total: number, lines: number) => void;
 }
 
 /**
@@ -91,7 +93,8 @@ export async function verifyResults(dir: string, options: VerifyWitnessOptions =
   const byHash = new Map(plan.cases.map((c) => [c.config_hash, c]));
   const replays = new Map<string, CaseReplay>();
   let total = 0;
-  for (const [name, chain] of Object.entries(bundle.chains)) {
+  for (const [position, [name, chain]] of Object.entries(bundle.chains).entries()) {
+    options.onChain?.(name, position + 1, chains, chain.lines);
     const text = await readText(dir, chain.file);
     if (!text.endsWith("\n") && text !== "") {
       return fail(`${chain.file}: the last line is incomplete (no newline)`);
