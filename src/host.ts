@@ -29,7 +29,7 @@ import type {
 } from "./contracts.ts";
 import { describe, PluginError } from "./errors.ts";
 import type { PluginStatus } from "./output/manifest.ts";
-import { CORE_COLUMNS } from "./output/result_rows.ts";
+import { CORE_COLUMNS, metricColumn } from "./output/result_rows.ts";
 import type { ResolvedPlugin } from "./resolve.ts";
 
 /** A plugin's hook, as the host names it: `{ plugin: "power", hook: "setup" }`. */
@@ -292,7 +292,7 @@ function checkMetrics(name: string, result: unknown, taken: Map<string, string>)
         `stop returned ${key} = ${value}; expected a finite number (or null for "not measured")`,
       );
     }
-    const column = `${name}_${key}`;
+    const column = metricColumn(name, key);
     const owner = taken.get(column);
     if (owner !== undefined) {
       throw new PluginError(
@@ -303,6 +303,6 @@ function checkMetrics(name: string, result: unknown, taken: Map<string, string>)
       );
     }
   }
-  for (const key of Object.keys(result)) taken.set(`${name}_${key}`, `plugin ${name}`);
+  for (const key of Object.keys(result)) taken.set(metricColumn(name, key), `plugin ${name}`);
   return result as Metrics;
 }

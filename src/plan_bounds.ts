@@ -19,7 +19,7 @@ import { caseLabel } from "./case_info.ts";
 import { SpecError } from "./errors.ts";
 import { countGrid } from "./grid.ts";
 import { caseLimits } from "./limits.ts";
-import { CORE_COLUMNS } from "./output/result_rows.ts";
+import { CORE_COLUMNS, pluginPrefix } from "./output/result_rows.ts";
 import type { CasePlan } from "./case_plan.ts";
 import type { ResolvedKernel } from "./resolve.ts";
 import type { LoadedSpec } from "./spec/load.ts";
@@ -106,7 +106,7 @@ export function checkMemoryNeeds(loaded: LoadedSpec, cases: CasePlan[], machineB
 export function checkColumnNames(loaded: LoadedSpec, kernels: ResolvedKernel[], pluginNames: string[]): void {
   for (const [i, kernel] of kernels.entries()) {
     for (const name of Object.keys(kernel.definition.params.entries)) {
-      const plugin = pluginNames.find((p) => name.startsWith(`${p}_`));
+      const plugin = pluginNames.find((p) => name.startsWith(pluginPrefix(p)));
       if (!CORE_COLUMNS.includes(name) && plugin === undefined) continue;
       const inSpec = Object.hasOwn(loaded.spec.params, name);
       throw new SpecError(

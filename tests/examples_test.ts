@@ -27,11 +27,11 @@ describe("example plugin loaded by relative path (examples/cpu_time)", () => {
     ]);
     expect(manifest.summary).toEqual({ total: 2, ok: 2, failed: 0, pending: 0 });
     for (const row of readCsv(path.join(out, "results.csv"))) {
-      expect(Number(row["cpu-time_cpu_us"])).toBeGreaterThan(0);
-      expect(Number(row["cpu-time_cpu_per_wall"])).toBeGreaterThan(0.2);
+      expect(Number(row.cpu_time_cpu_us)).toBeGreaterThan(0);
+      expect(Number(row.cpu_time_cpu_per_wall)).toBeGreaterThan(0.2);
       const [table] = readCsv(path.join(out, "cpu-time", `${row.config_hash}.csv`));
       expect(Object.keys(table)).toEqual(["user_us", "system_us", "wall_us", "config_hash"]);
-      expect(table.wall_us).toBe(row["cpu-time_wall_us"]);
+      expect(table.wall_us).toBe(row.cpu_time_wall_us);
     }
     expect(reports).toHaveLength(1);
     expect(reports[0]).toMatch(/^cpu-time: \d+\.\d\d s of CPU in \d+\.\d\d s over 2 cases$/);

@@ -18,6 +18,32 @@ export type ResultRow = Record<string, MetricValue>;
 
 const LEADING = ["config_hash", "runtime", "runtime_version", "role", "kernel", "kernel_version", "status"];
 
+/**
+ * The results.csv column of a plugin's metric: `<plugin>_<metric>`, the plugin's name in
+ * snake_case (`mincut-study` → `mincut_study_mean_kept_fraction`), so every column is a plain
+ * identifier in pandas, DuckDB and SQL.
+ *
+ * @example
+ * ```ts
+ * metricColumn("cpu-time", "cpu_us"); // "cpu_time_cpu_us"
+ * ```
+ */
+export function metricColumn(plugin: string, metric: string): string {
+  return `${pluginPrefix(plugin)}${metric}`;
+}
+
+/**
+ * The prefix of a plugin's columns: its name in snake_case, then `_`.
+ *
+ * @example
+ * ```ts
+ * pluginPrefix("mincut-study"); // "mincut_study_"
+ * ```
+ */
+export function pluginPrefix(plugin: string): string {
+  return `${plugin.replace(/[^A-Za-z0-9_]/g, "_")}_`;
+}
+
 /** Which runtime measured the rows: the config hash deliberately does not say. */
 export type RowRuntime = Pick<EnvironmentRecord, "runtime" | "version">;
 const TIMING = ["samples", "calls", "gflops"];
@@ -36,7 +62,7 @@ export const CORE_COLUMNS: readonly string[] = [...LEADING, ...TIMING, ...TRAILI
 /**
  * The row of one case record: `config_hash, runtime, runtime_version, role, kernel,
  * kernel_version, status`, its parameters, `samples, calls, gflops`, every plugin metric as
- * `<plugin>_<metric>`, and `error`. The runtime columns tell Deno, Bun and Node rows of the same
+ * `<plugin>_<metric>` ({@link metricColumn}), and `error`. The runtime columns tell Deno, Bun and Node rows of the same
  * case apart once tables are merged (their config hashes are equal by design).
  *
  * @example
@@ -61,7 +87,7 @@ export function resultRow(record: CaseRecord, runtime: RowRuntime): ResultRow {
     row.gflops = record.gflops ?? null;
   }
   for (const [plugin, values] of Object.entries(record.metrics ?? {})) {
-    for (const [key, value] of Object.entries(values)) row[`${plugin}_${key}`] = value;
+    for (const [key, value] of Object.entries(values)) row[metricColumn(plugin, key)] = value;
   }
   if (record.error !== undefined && record.status === "failed") row.error = record.error;
   return row;
