@@ -35,7 +35,14 @@ export function classifyReference(ref: string): ReferenceKind {
 /** Why a reference could not be found (the caller turns it into a located spec error). */
 export class ReferenceNotFound extends Error {}
 
-/** A package reference that is not a package name (`mitata/../../x.ts`, `a//b`): never looked up. */
+/**
+ * A package reference that is not a package name (`mitata/../../x.ts`, `a//b`): never looked up.
+ *
+ * @example
+ * ```ts
+ * splitPackageReference("mitata/../../x.ts"); // throws InvalidReference
+ * ```
+ */
 export class InvalidReference extends ReferenceNotFound {}
 
 /**

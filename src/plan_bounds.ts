@@ -24,7 +24,14 @@ import type { CasePlan } from "./case_plan.ts";
 import type { ResolvedKernel } from "./resolve.ts";
 import type { LoadedSpec } from "./spec/load.ts";
 
-/** Cases a run may have unless `--max-cases` says otherwise. */
+/**
+ * Cases a run may have unless `--max-cases` says otherwise.
+ *
+ * @example
+ * ```ts
+ * await planRun(loaded, { maxCases: DEFAULT_MAX_CASES * 10 });
+ * ```
+ */
 export const DEFAULT_MAX_CASES = 10_000;
 
 /**

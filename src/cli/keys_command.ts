@@ -25,7 +25,14 @@ import {
   type SigningKey,
 } from "../integrity/signing.ts";
 
-/** Environment variable that may hold the signing key (a path, or the PEM text itself). */
+/**
+ * Environment variable that may hold the signing key (a path, or the PEM text itself).
+ *
+ * @example
+ * ```sh
+ * ATTNBENCH_SIGNING_KEY=lab.key deno run -A cli.ts specs/mincut.yaml
+ * ```
+ */
 export const SIGNING_KEY_ENV = "ATTNBENCH_SIGNING_KEY";
 
 /**

@@ -28,10 +28,24 @@ import { LOCK_FILE } from "../output/lock.ts";
 import type { Manifest } from "../output/manifest.ts";
 import { type PublicKey, type Signature, type SigningKey, signText, verifyText } from "./signing.ts";
 
-/** File name of the seal inside a run folder. */
+/**
+ * File name of the seal inside a run folder.
+ *
+ * @example
+ * ```ts
+ * path.join(runFolder, SEAL_FILE); // ".../seal.json"
+ * ```
+ */
 export const SEAL_FILE = "seal.json";
 
-/** Format name written into every seal. */
+/**
+ * Format name written into every seal.
+ *
+ * @example
+ * ```ts
+ * JSON.parse(sealText).format === SEAL_FORMAT; // "attnbench-seal/1"
+ * ```
+ */
 export const SEAL_FORMAT = "attnbench-seal/1";
 
 /** seal.json */

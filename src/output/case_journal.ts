@@ -17,7 +17,14 @@
  */
 import { type CaseRecord, type Manifest, summarize } from "./manifest.ts";
 
-/** File name of the journal inside a run folder. */
+/**
+ * File name of the journal inside a run folder.
+ *
+ * @example
+ * ```ts
+ * fs.existsSync(path.join(runFolder, JOURNAL_FILE)); // true only while a run writes, or after a crash
+ * ```
+ */
 export const JOURNAL_FILE = "cases.jsonl";
 
 /** One journal line: a case's record and how many cases this session has measured so far. */
