@@ -32,7 +32,7 @@ import { type CasePlan, type RunPlan, selectPlannedCases } from "./plan.ts";
 import { Progress, type ProgressSink } from "./progress.ts";
 import { resumeSelection, specIdentitySha256 } from "./resume.ts";
 import { gitCommit, runtimeInfo } from "./runtime.ts";
-import { finishSealing, removeSeal, writeSeal } from "./integrity/seal.ts";
+import { finishSealing, removeSeal, type Seal, writeSeal } from "./integrity/seal.ts";
 import type { SigningKey } from "./integrity/signing.ts";
 import { Supervisor } from "./supervise/supervisor.ts";
 import { MANIFEST_SCHEMA_VERSION, VERSION } from "./version.ts";
@@ -79,6 +79,8 @@ export interface RunResult {
   manifest: Manifest;
   /** Texts the plugins' `report` hooks returned (study verdicts, summaries). */
   reports: string[];
+  /** The seal written when the run ended (absent when nothing ran). */
+  seal?: Seal;
 }
 
 /**
@@ -188,7 +190,8 @@ async function supervise(
   const session = manifest.sessions[manifest.sessions.length - 1];
   let interrupted: "SIGINT" | "SIGTERM" | undefined;
   let reports: string[] = [];
-  let sealed: Error | undefined;
+  let seal: Seal | undefined;
+  let unsealed: Error | undefined;
   try {
     const outcome = await supervisor.run();
     interrupted = outcome.interrupted;
@@ -201,18 +204,21 @@ async function supervise(
     throw error;
   } finally {
     manifest.finished_at = session.finished_at = new Date().toISOString();
-    sealed = await dir.commit(manifest)
-      .then(() => writeSeal(dir.root, manifest, options.signingKey))
-      .then(() => undefined, (error) => outputFault(error, dir.root, { during: "run" }));
+    try {
+      await dir.commit(manifest);
+      seal = await writeSeal(dir.root, manifest, options.signingKey);
+    } catch (error) {
+      unsealed = outputFault(error, dir.root, { during: "run" });
+    }
   }
-  if (sealed) throw sealed;
+  if (unsealed) throw unsealed;
   if (interrupted) {
     throw new RunInterrupted(
       `interrupted after ${session.ran} of ${todo} cases; the finished ones are in ${dir.root} (manifest status "interrupted"); finish the run with --resume`,
       interrupted,
     );
   }
-  return { outputDir: dir.root, manifest, reports };
+  return { outputDir: dir.root, manifest, reports, seal };
 }
 
 /** The manifest a run starts from: a new one, or the resumed run's with its unfinished cases reset. */

@@ -16,7 +16,6 @@ import fs from "node:fs/promises";
 import path from "node:path";
 import process from "node:process";
 import { AttnbenchError, SpecError } from "../errors.ts";
-import { type Seal, SEAL_FILE } from "../integrity/seal.ts";
 import {
   generateKeyPair,
   loadPublicKey,
@@ -101,27 +100,6 @@ export async function readSigningKey(option: string | undefined): Promise<Signin
 export async function readPublicKey(file: string): Promise<PublicKey> {
   const origin = `--key ${file}`;
   return await loadPublicKey(await readKeyFile(file, origin, "a public key"), origin);
-}
-
-/**
- * One line saying how a finished run is sealed.
- *
- * @example
- * ```ts
- * await sealLine(dir); // "sealed: seal.json covers 9 files, root 3f2a1c0d9e8b… (unsigned)"
- * ```
- */
-export async function sealLine(dir: string): Promise<string> {
-  try {
-    const seal = JSON.parse(await fs.readFile(path.join(dir, SEAL_FILE), "utf8")) as Seal;
-    const files = Object.keys(seal.files).length;
-    const how = seal.signature ? `signed with Ed25519 key ${seal.signature.key_id}` : "unsigned";
-    return `sealed: ${SEAL_FILE} covers ${files} files, root ${
-      seal.root.slice(0, 12)
-    }… (${how}); check with attnbench verify`;
-  } catch {
-    return `not sealed: ${SEAL_FILE} could not be read`;
-  }
 }
 
 async function readKeyFile(file: string, origin: string, what: string): Promise<string> {

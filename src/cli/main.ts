@@ -9,8 +9,6 @@
  * ```
  * @module
  */
-import fs from "node:fs";
-import path from "node:path";
 import { parseArgs } from "node:util";
 import { toJsonSchema } from "@valibot/to-json-schema";
 import { formatParams } from "../case_info.ts";
@@ -27,9 +25,9 @@ import { terminalSafe } from "../terminal_text.ts";
 import { VERSION } from "../version.ts";
 import { HELP } from "./help.ts";
 import { formatPlugins } from "./plugins_command.ts";
-import { keygen, readPublicKey, readSigningKey, sealLine } from "./keys_command.ts";
-import { formatCaseList, formatSummary } from "./report.ts";
-import { verifyRun } from "./verify_command.ts";
+import { keygen, readPublicKey, readSigningKey } from "./keys_command.ts";
+import { formatCaseList, formatSeal, formatSummary } from "./report.ts";
+import { hasWitness, verifyRun } from "./verify_command.ts";
 
 /** Where the CLI writes: `stdout` gets results, `stderr` progress and errors. */
 export interface CliIo {
@@ -194,16 +192,12 @@ async function dispatch(argv: string[], io: CliIo, progress: ProgressSink): Prom
   });
   io.stdout(formatSummary(result));
   for (const report of result.reports) io.stdout(report);
-  const witnessed = fs.existsSync(path.join(result.outputDir, "witness", "bundle.json"));
-  // The run imported its kernels already: re-running them to check the witness adds no trust.
-  const verified = witnessed
-    ? await verifyRun(
-      result.outputDir,
-      { trust: true, progress: values.quiet ? undefined : progress },
-      io.stdout,
-    )
-    : 0;
-  if (!witnessed) io.stdout(await sealLine(result.outputDir));
+  let verified = 0;
+  if (hasWitness(result.manifest)) {
+    // The run imported its kernels already: re-running them to check the witness adds no trust.
+    const options = { trust: true, progress: values.quiet ? undefined : progress };
+    verified = await verifyRun(result.outputDir, options, io.stdout);
+  } else if (result.seal) io.stdout(formatSeal(result.seal));
   return Math.max(reportFailures(result.manifest, result.outputDir, io), verified);
 }
 

@@ -12,6 +12,7 @@ import { formatParams } from "../case_info.ts";
 import { type RunPlan, selectPlannedCases } from "../plan.ts";
 import type { RunResult } from "../runner.ts";
 import { formatTable } from "../text_table.ts";
+import { type Seal, SEAL_FILE } from "../integrity/seal.ts";
 
 /**
  * One line per case (its number as progress shows it, `[n/N]`, from 1; role, kernel, parameters,
@@ -62,4 +63,20 @@ export function formatSummary(result: RunResult): string {
     `${ok} of ${total} cases measured${failed ? `, ${failed} failed` : ""}; results in ${result.outputDir}`,
     `  results.csv (one row per case), manifest.json (spec, environment, plugins, cases)`,
   ].join("\n");
+}
+
+/**
+ * One line saying how a finished run is sealed.
+ *
+ * @example
+ * ```ts
+ * formatSeal(result.seal); // "sealed: seal.json covers 9 files, root 3f2a1c0d9e8b… (unsigned); check with attnbench verify"
+ * ```
+ */
+export function formatSeal(seal: Seal): string {
+  const files = Object.keys(seal.files).length;
+  const how = seal.signature ? `signed with Ed25519 key ${seal.signature.key_id}` : "unsigned";
+  return `sealed: ${SEAL_FILE} covers ${files} files, root ${
+    seal.root.slice(0, 12)
+  }… (${how}); check with attnbench verify`;
 }

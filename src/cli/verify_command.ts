@@ -17,12 +17,25 @@ import path from "node:path";
 import { JOURNAL_FILE } from "../output/case_journal.ts";
 import { checkSeal } from "../integrity/seal.ts";
 import type { PublicKey } from "../integrity/signing.ts";
+import type { Manifest } from "../output/manifest.ts";
 import { findRunFolder, readManifest } from "../output/run_folder.ts";
 import { runState } from "../output/run_state.ts";
 import { Progress, type ProgressSink } from "../progress.ts";
 import { verifyResults } from "../witness/verify.ts";
 
 const SIGNATURE_LABEL = { valid: "PASS", invalid: "FAIL", unsigned: "none", "not-checked": "not checked" };
+
+/**
+ * Whether the run wrote witness chains (a study run): its report files include the bundle.
+ *
+ * @example
+ * ```ts
+ * hasWitness(result.manifest); // true after specs/mincut.yaml
+ * ```
+ */
+export function hasWitness(manifest: Manifest): boolean {
+  return manifest.files.includes("witness/bundle.json");
+}
 
 /** How to verify. */
 export interface VerifyOptions {
@@ -74,7 +87,7 @@ export async function verifyRun(
     print(`note: not covered by seal.json (written after the run): ${seal.unsealed.join(", ")}`);
   }
   if (!seal.ok) return 1;
-  if (!manifest.files.includes("witness/bundle.json") && !fs.existsSync(`${folder}/witness/bundle.json`)) {
+  if (!hasWitness(manifest)) {
     return 0;
   }
   const witness = await verifyResults(folder, {

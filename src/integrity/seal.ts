@@ -151,16 +151,13 @@ export async function removeSeal(dir: string): Promise<void> {
  */
 export async function checkSeal(dir: string, manifest: Manifest, publicKey?: PublicKey): Promise<SealCheck> {
   const unsealed: string[] = [];
-  const result = (
-    ok: boolean,
-    message: string,
-    signature: SealCheck["signature"] = "unsigned",
-    signatureMessage = "",
-  ) => ({
+  // Known once the root holds; every result after that carries it.
+  let signature: { status: SealCheck["signature"]; message: string } = { status: "unsigned", message: "" };
+  const result = (ok: boolean, message: string): SealCheck => ({
     ok,
     message,
-    signature,
-    signatureMessage,
+    signature: signature.status,
+    signatureMessage: signature.message,
     unsealed,
   });
   let seal: Seal;
@@ -196,14 +193,9 @@ export async function checkSeal(dir: string, manifest: Manifest, publicKey?: Pub
       }…)`,
     );
   }
-  const signature = await checkSignature(seal, publicKey);
+  signature = await checkSignature(seal, publicKey);
   if (signature.status === "invalid") {
-    return result(
-      false,
-      `the signature does not hold, so the hashes prove nothing`,
-      "invalid",
-      signature.message,
-    );
+    return result(false, `the signature does not hold, so the hashes prove nothing`);
   }
   const sealed = Object.keys(seal.files ?? {}).sort();
   for (const file of sealed) {
@@ -216,8 +208,6 @@ export async function checkSeal(dir: string, manifest: Manifest, publicKey?: Pub
           : `${file} differs from what the run wrote (SHA-256 ${actual.slice(0, 12)}…, sealed ${
             seal.files[file].slice(0, 12)
           }…)`,
-        signature.status,
-        signature.message,
       );
     }
   }
@@ -226,8 +216,6 @@ export async function checkSeal(dir: string, manifest: Manifest, publicKey?: Pub
     return result(
       false,
       `manifest.json names ${uncovered}, which ${SEAL_FILE} does not cover`,
-      signature.status,
-      signature.message,
     );
   }
   if (seal.spec_sha256 !== manifest.spec.sha256) {
@@ -241,8 +229,6 @@ export async function checkSeal(dir: string, manifest: Manifest, publicKey?: Pub
   return result(
     true,
     `${sealed.length} files match ${SEAL_FILE}, root ${seal.root.slice(0, 12)}…`,
-    signature.status,
-    signature.message,
   );
 }
 

@@ -135,11 +135,6 @@ export class ResultsDir {
     }
     await writeFileAtomic(target, data);
   }
-
-  /** Rewrites `manifest.json` alone (for changes that do not touch any case). */
-  async writeManifest(manifest: Manifest): Promise<void> {
-    await writeFileAtomic(path.join(this.root, "manifest.json"), JSON.stringify(manifest, null, 2) + "\n");
-  }
 }
 
 const NUMBER = /^-?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?$|^-?Infinity$|^NaN$/;

@@ -16,7 +16,7 @@ import * as v from "valibot";
 import { SpecError } from "../errors.ts";
 import { issueToError } from "./issues.ts";
 import { type Spec, specSchema } from "./schema.ts";
-import { MAX_SPEC_BYTES, YamlSource } from "./yaml_source.ts";
+import { checkSpecSize, YamlSource } from "./yaml_source.ts";
 
 /** A validated spec with its origin. */
 export interface LoadedSpec {
@@ -41,14 +41,7 @@ export interface LoadedSpec {
 export async function loadSpec(file: string): Promise<LoadedSpec> {
   let text: string;
   try {
-    const { size } = await fs.stat(file);
-    if (size > MAX_SPEC_BYTES) {
-      throw new SpecError(
-        "SPEC_TOO_LARGE",
-        `the spec is ${size} bytes; expected at most ${MAX_SPEC_BYTES} (1 MiB): a spec names a grid, it does not list it`,
-        { file },
-      );
-    }
+    checkSpecSize(file, (await fs.stat(file)).size);
     text = await fs.readFile(file, "utf8");
   } catch (cause) {
     if (cause instanceof SpecError) throw cause;

@@ -31,6 +31,24 @@ export const MAX_ALIAS_COUNT = 100;
 /** Largest spec text accepted, bytes: real specs are a few hundred bytes to a few KiB. */
 export const MAX_SPEC_BYTES = 1024 * 1024;
 
+/**
+ * Refuses a spec over {@link MAX_SPEC_BYTES}; `loadSpec` calls it with the file's size before
+ * reading it, `YamlSource.parse` with the text's.
+ *
+ * @example
+ * ```ts
+ * checkSpecSize("huge.yaml", 50 * 1024 * 1024); // throws SpecError SPEC_TOO_LARGE
+ * ```
+ */
+export function checkSpecSize(file: string, bytes: number): void {
+  if (bytes <= MAX_SPEC_BYTES) return;
+  throw new SpecError(
+    "SPEC_TOO_LARGE",
+    `the spec is ${bytes} bytes; expected at most ${MAX_SPEC_BYTES} (1 MiB): a spec names a grid, it does not list it`,
+    { file },
+  );
+}
+
 /** Deepest nesting of maps and lists accepted; a spec needs 4 (plugins → options → rapl → domains). */
 export const MAX_NESTING = 32;
 
@@ -66,14 +84,7 @@ export class YamlSource {
    * ```
    */
   static parse(file: string, text: string): YamlSource {
-    const bytes = new TextEncoder().encode(text).length;
-    if (bytes > MAX_SPEC_BYTES) {
-      throw new SpecError(
-        "SPEC_TOO_LARGE",
-        `the spec is ${bytes} bytes; expected at most ${MAX_SPEC_BYTES} (1 MiB): a spec names a grid, it does not list it`,
-        { file },
-      );
-    }
+    checkSpecSize(file, new TextEncoder().encode(text).length);
     const lines = new LineCounter();
     let doc: Document.Parsed;
     try {
