@@ -126,7 +126,13 @@ async function writeNew(file: string, text: string, mode: number): Promise<void>
       "KEY_WRITE",
       code === "EEXIST"
         ? `${file} already exists; keygen never overwrites a key: choose another prefix (attnbench keygen PREFIX) or move it`
-        : `cannot write ${file} (${code ?? String(error)}); expected a writable folder`,
+        : `cannot write ${file} (${
+          code === "ENOENT"
+            ? "its folder does not exist"
+            : code === "EACCES"
+            ? "permission denied"
+            : code ?? String(error)
+        }); expected a prefix in an existing, writable folder`,
       { exitCode: 2 },
     );
   }
