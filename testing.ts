@@ -37,7 +37,7 @@ import type {
 import { describe as describeThrown, PluginError } from "./src/errors.ts";
 import { PluginHost } from "./src/host.ts";
 import { normalGenerator } from "./src/inputs/normal.ts";
-import { measureCall } from "./src/measure.ts";
+import { measureCall } from "./src/measure/sampler.ts";
 import { runtimeInfo } from "./src/runtime.ts";
 import softmax from "./kernels/softmax.ts";
 import { type AllocationOptions, allocationPerCall } from "./plugins/memory/allocation.ts";

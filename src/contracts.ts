@@ -191,16 +191,22 @@ export interface CaseOutcome {
   tables: Table[];
 }
 
-/** Timing of one case, as mitata's `measure()` took it. */
+/** Timing of one case's timed loop (src/measure/sampler.ts states its budget rules). */
 export interface Measurement {
-  /** Time per call of each sample in nanoseconds, ascending (mitata sorts them; none dropped). */
+  /** Time per call of each sample in nanoseconds, ascending (none dropped). */
   samples_ns: number[];
-  /** Calls averaged into each sample (1, or mitata's batch size for fast kernels). */
+  /** Calls averaged into each sample: 1, or a ≈ 1 ms batch for calls of at most 65.5 µs. */
   calls_per_sample: number;
   /** Total calls made in the timed loop. */
   total_calls: number;
-  /** Wall-clock duration of the measured window in milliseconds. */
+  /** Wall-clock duration of the timed loop in milliseconds. */
   duration_ms: number;
+  /** Untimed warm-up calls before the loop (0 with `warmup: 0`). */
+  warmup_calls: number;
+  /** Wall time of the warm-up, ms. */
+  warmup_ms: number;
+  /** `min_samples` kept the loop going more than one sample past `max_time_ms`. */
+  over_budget: boolean;
 }
 
 /** Rows a plugin contributes per case; written to `<name>/<config_hash>.csv`. */
@@ -242,12 +248,35 @@ export interface ProfilerInstance<S extends Metrics = Metrics> {
  */
 export type Availability = true | string | { available: true; note: string };
 
+/**
+ * One metric a profiler's `stop` returns, as results.csv writes it: its type (a `double` is
+ * always written with a decimal point, so `1` and `0.5` never give a column two types), its unit
+ * and what it means. Declared metrics become columns whether or not a case has a value, so
+ * every run of a spec has the same header; `results.csv-metadata.json` repeats the declaration.
+ *
+ * @example
+ * ```ts
+ * const metrics = { cpu_us: { type: "double", unit: "us", description: "CPU time per call" } } satisfies Record<string, MetricDescription>;
+ * ```
+ */
+export interface MetricDescription {
+  type: "integer" | "double" | "boolean" | "string";
+  unit?: string;
+  description: string;
+}
+
 /** A profiler plugin: observes measured windows. */
 export interface ProfilerDefinition<O = Record<string, unknown>, S extends Metrics = Metrics> {
   name: string;
   /** The contract version this plugin was written against. Only 1 exists. */
   apiVersion: 1;
   description?: string;
+  /**
+   * The metrics `stop` may return, in column order. When given, a metric it does not list or of
+   * another type fails the case (with `strict`, the run); when absent, columns follow the metrics
+   * seen, sorted, numbers typed as doubles.
+   */
+  metrics?: Record<string, MetricDescription>;
   /** Options schema (valibot); the YAML `{ name: { ...options } }` is validated against it. */
   // deno-lint-ignore no-explicit-any
   options?: v.GenericSchema<any, O>;

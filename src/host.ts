@@ -21,6 +21,7 @@ import type {
   CaseOutcome,
   HostContext,
   Measurement,
+  MetricDescription,
   Metrics,
   ProfilerInstance,
   RunContext,
@@ -99,6 +100,7 @@ export class PluginHost {
         origin: plugin.origin,
         options: plugin.options,
         status: "active",
+        ...(definition.metrics ? { metrics: definition.metrics } : {}),
       };
       this.#statuses.push(status);
       const available = await this.#guard(
@@ -158,8 +160,11 @@ export class PluginHost {
       ...CORE_COLUMNS.map((c): [string, string] => [c, "attnbench itself"]),
       ...Object.keys(ctx.case.params).map((p): [string, string] => [p, `parameter ${p}`]),
     ]);
+    const declared = new Map(this.#plugins.map((p) => [p.definition.name, p.definition.metrics]));
     const checked = new Map(
-      this.#usable().map(({ name }) => [name, checkMetrics(name, results.get(name), taken)]),
+      this.#usable().map((
+        { name },
+      ) => [name, checkMetrics(name, results.get(name), taken, declared.get(name))]),
     );
     // In the order the hooks ran (reverse), as results.csv's columns have always been.
     return Object.fromEntries([...results.keys()].map((name) => [name, checked.get(name)!]));
@@ -260,9 +265,15 @@ function isNote(available: unknown): available is { available: true; note: strin
 /**
  * A plugin's metrics as results.csv can hold them: a flat object of numbers, text, booleans or
  * null; numbers finite; no column (`<plugin>_<metric>`) already `taken` by the core, a parameter
- * or another plugin's metric (it then takes its own).
+ * or another plugin's metric (it then takes its own); where the plugin declares its metrics, only
+ * those, each of its declared type.
  */
-function checkMetrics(name: string, result: unknown, taken: Map<string, string>): Metrics {
+function checkMetrics(
+  name: string,
+  result: unknown,
+  taken: Map<string, string>,
+  declared: Record<string, MetricDescription> | undefined,
+): Metrics {
   if (result === undefined || result === null) return {};
   if (typeof result !== "object" || Array.isArray(result)) {
     throw new PluginError(
@@ -292,6 +303,7 @@ function checkMetrics(name: string, result: unknown, taken: Map<string, string>)
         `stop returned ${key} = ${value}; expected a finite number (or null for "not measured")`,
       );
     }
+    if (declared) checkDeclared(name, key, value, declared);
     const column = metricColumn(name, key);
     const owner = taken.get(column);
     if (owner !== undefined) {
@@ -305,4 +317,40 @@ function checkMetrics(name: string, result: unknown, taken: Map<string, string>)
   }
   for (const key of Object.keys(result)) taken.set(metricColumn(name, key), `plugin ${name}`);
   return result as Metrics;
+}
+
+/** A metric a plugin declared, returned with a value of its declared type (null: not measured). */
+function checkDeclared(
+  name: string,
+  key: string,
+  value: unknown,
+  declared: Record<string, MetricDescription>,
+) {
+  const description = Object.hasOwn(declared, key) ? declared[key] : undefined;
+  if (!description) {
+    throw new PluginError(
+      "PLUGIN_RESULT",
+      name,
+      "stop",
+      `returned metric "${key}", which its metrics declaration does not list; expected one of: ${
+        Object.keys(declared).join(", ")
+      }`,
+    );
+  }
+  if (value === null) return;
+  const fits = description.type === "string"
+    ? typeof value === "string"
+    : description.type === "boolean"
+    ? typeof value === "boolean"
+    : description.type === "integer"
+    ? Number.isSafeInteger(value)
+    : typeof value === "number";
+  if (!fits) {
+    throw new PluginError(
+      "PLUGIN_RESULT",
+      name,
+      "stop",
+      `returned ${key} = ${JSON.stringify(value)}; its metrics declaration says ${description.type}`,
+    );
+  }
 }

@@ -29,6 +29,9 @@ import { ResultsDir } from "./output/results_dir.ts";
 import { chooseRunFolder, type ChosenFolder, clearRun, pointLatest } from "./output/run_folder.ts";
 import { runState } from "./output/run_state.ts";
 import { type CasePlan, type RunPlan, selectPlannedCases } from "./plan.ts";
+import { builtinKernels } from "../kernels/mod.ts";
+import { machineInfo } from "./machine_load.ts";
+import { parameterColumns } from "./output/result_rows.ts";
 import { Progress, type ProgressSink } from "./progress.ts";
 import { resumeSelection, specIdentitySha256 } from "./resume.ts";
 import { gitCommit, runtimeInfo } from "./runtime.ts";
@@ -245,6 +248,7 @@ async function startManifest(
     origin: p.origin,
     options: p.options,
     status: "active" as const,
+    ...(p.definition.metrics ? { metrics: p.definition.metrics } : {}),
   }));
   const limits = caseLimits(plan.loaded.spec.bench);
   if (folder.previous) {
@@ -281,10 +285,12 @@ async function startManifest(
   }
   const selected = fresh ?? selectPlannedCases(plan.cases, filter);
   const git_commit = gitCommit(process.cwd());
+  const machine = machineInfo();
   const environment: EnvironmentRecord = {
     ...env,
     git_commit,
-    fingerprint: await configHash({ ...env, git_commit }),
+    machine,
+    fingerprint: await configHash({ ...env, git_commit, machine }),
   };
   const records: CaseRecord[] = selected.map((c) => ({
     index: c.index,
@@ -313,6 +319,10 @@ async function startManifest(
     limits,
     filter,
     plugins,
+    parameters: parameterColumns([
+      ...Object.values(builtinKernels),
+      ...[...plan.kernels, ...(plan.baseline ? [plan.baseline] : [])].map((k) => k.definition),
+    ]),
     cases: records,
     files: [],
     summary: summarize(records),

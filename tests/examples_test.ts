@@ -70,7 +70,7 @@ describe("example plugin packaged with its own package.json, loaded by package n
       "active",
     ]]);
     for (const row of readCsv(path.join(out, "results.csv"))) {
-      expect(row.throughput_percentile).toBe("95");
+      expect(row.throughput_percentile).toBe("95.0");
       const tokens = Number(row.throughput_tokens_per_s);
       expect(tokens).toBeGreaterThan(0);
       expect(Number(row.throughput_bytes_per_s)).toBeCloseTo(tokens * 4 * 4 * 8, 3);

@@ -226,9 +226,9 @@ describe("what a run writes and prints cannot attack the reader", () => {
       columns: true,
     }) as Record<string, string>[];
     expect(rows.map((r) => r.label)).toEqual([`'${hostile}`, `'${hostile}`]);
-    expect(rows.map((r) => r.offset)).toEqual(["-0.24", "1"]);
+    expect(rows.map((r) => r.offset)).toEqual(["-0.24", "1.0"]);
     expect(rows.map((r) => r.echo_note)).toEqual(["'@SUM(1)", "'@SUM(1)"]);
-    expect(rows.map((r) => r.echo_level)).toEqual(["-3", "-3"]);
+    expect(rows.map((r) => r.echo_level)).toEqual(["-3.0", "-3.0"]);
   });
 
   test("control characters in an error message are escaped on the terminal and neutralised in the CSV", async () => {

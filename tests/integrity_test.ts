@@ -53,7 +53,7 @@ beforeAll(async () => {
   const signedRun = await runMain([small, "--out", path.join(dir, "signed"), "--sign", keys.key, "-q"]);
   expect(signedRun.code).toBe(0);
   expect(signedRun.stdout).toMatch(
-    /^sealed: seal\.json covers 6 files, root [0-9a-f]{12}… \(signed with Ed25519 key [0-9a-f]{16}\)/m,
+    /^sealed: seal\.json covers 7 files, root [0-9a-f]{12}… \(signed with Ed25519 key [0-9a-f]{16}\)/m,
   );
   signed = path.join(dir, "signed");
 }, 120_000);
@@ -72,6 +72,7 @@ describe("seal.json binds every file the run wrote", () => {
     const written = [
       "manifest.json",
       "results.csv",
+      "results.csv-metadata.json",
       ...manifest.files,
       ...manifest.cases.flatMap((c) => c.files),
     ];

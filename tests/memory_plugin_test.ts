@@ -4,6 +4,7 @@ import path from "node:path";
 import { parse } from "csv-parse/sync";
 import { loadSpec, planRun, runSpec } from "../mod.ts";
 import softmax from "../kernels/softmax.ts";
+import memory from "../plugins/memory/mod.ts";
 import { ROOT, tempDir, writeSpec } from "./support/temp.ts";
 
 const fixtures = path.join(ROOT, "tests", "fixtures");
@@ -32,6 +33,7 @@ describe("memory plugin", () => {
       origin: "builtin",
       options: { gc: true, allocation_calls: 0 },
       status: "active",
+      metrics: memory.metrics,
     });
     const rows = readCsv(path.join(outputDir, "results.csv"));
     expect(Object.keys(rows[0]).filter((k) => k.startsWith("memory_"))).toEqual([
@@ -49,7 +51,11 @@ describe("memory plugin", () => {
       "memory_peak_method",
       "memory_heap_source",
       "memory_buffer_source",
+      // Declared, so always a column: blank unless allocation_calls > 0.
+      "memory_measured_alloc_bytes_per_call",
+      "memory_alloc_method",
     ]);
+    expect(rows.map((r) => r.memory_alloc_method)).toEqual(["", ""]);
     for (const c of manifest.cases) {
       const row = rows.find((r) => r.config_hash === c.config_hash)!;
       const computed = softmax.memory!(c.params as Parameters<typeof softmax.prepare>[0]);

@@ -27,18 +27,29 @@ describe("a run writes results.csv, per-case CSVs and a manifest", () => {
     const rows = readCsv(path.join(outputDir, "results.csv"));
     expect(rows).toHaveLength(2);
     expect(rows.map((r) => r.config_hash)).toEqual(manifest.cases.map((c) => c.config_hash));
-    expect(Object.keys(rows[0]).slice(0, 10)).toEqual([
+    // Identity, then every built-in kernel's parameters (blank where softmax lacks one), then
+    // status and quality, then metrics.
+    const header = Object.keys(rows[0]);
+    expect(header.slice(0, 9)).toEqual([
       "config_hash",
       "runtime",
       "runtime_version",
-      "role",
       "kernel",
       "kernel_version",
-      "status",
+      "role",
       "seq_len",
       "d",
       "causal",
     ]);
+    expect(header.indexOf("lambda")).toBeLessThan(header.indexOf("status"));
+    expect(rows[0].lambda).toBe("");
+    expect(header.indexOf("quality")).toBe(header.indexOf("status") + 1);
+    expect(header.indexOf("latency_p50_us")).toBeGreaterThan(header.indexOf("quality"));
+    expect(header.at(-1)).toBe("error");
+    expect(header.filter((c) => c === "samples" || c.startsWith("latency_n"))).toEqual(["samples"]);
+    for (const row of rows) {
+      expect(row.quality).toMatch(/^(ok|(few_samples|over_budget|noisy|loaded)(;.+)?)$/);
+    }
     // Rows of one case from Deno and Bun share a config hash; these columns tell them apart.
     for (const row of rows) {
       expect(row.runtime).toBe(manifest.environment.runtime);
@@ -60,7 +71,7 @@ describe("a run writes results.csv, per-case CSVs and a manifest", () => {
       expect(samples.every((s) => s.config_hash === c.config_hash && s.seq_len === String(c.params.seq_len)))
         .toBe(true);
       const row = rows.find((r) => r.config_hash === c.config_hash)!;
-      expect(Number(row.latency_n)).toBe(samples.length);
+      expect(Number(row.samples)).toBe(samples.length);
     }
     expect(manifest.environment.runtime).toMatch(/^(deno|bun|node)$/);
     expect(manifest.environment.fingerprint).toMatch(/^[0-9a-f]{64}$/);
@@ -158,7 +169,8 @@ describe("plugins", () => {
     const rows = readCsv(path.join(outputDir, "results.csv"));
     expect(rows[0].recorder_tag).toBe("t1");
     expect(Number(rows[0].recorder_calls)).toBeGreaterThan(0);
-    expect(rows[0].recorder_output_len).toBe("16");
+    // recorder declares no metrics: its numbers are written as doubles, so the type never flips.
+    expect(rows[0].recorder_output_len).toBe("16.0");
     const table = readCsv(path.join(outputDir, "recorder", `${manifest.cases[0].config_hash}.csv`));
     expect(table).toEqual([{ x: "1", config_hash: manifest.cases[0].config_hash }, {
       x: "2",
@@ -266,7 +278,7 @@ describe("plugins", () => {
       "start after 3 samples",
     ]);
     const rows = readCsv(path.join(outputDir, "results.csv"));
-    expect(rows.map((r) => r.sampler_samples)).toEqual(["3", "3"]);
+    expect(rows.map((r) => r.sampler_samples)).toEqual(["3.0", "3.0"]);
     expect(reports).toEqual(["sampler saw 2 cases"]);
     expect(manifest.files).toEqual(["sampler/summary.txt"]);
     expect(fs.readFileSync(path.join(outputDir, "sampler", "summary.txt"), "utf8")).toBe(

@@ -21,6 +21,15 @@ const throughput = {
   name: "throughput",
   apiVersion: 1,
   description: "tokens/s and bytes/s of Q, K, V and output at a latency percentile",
+  metrics: {
+    percentile: { type: "double", description: "latency percentile the rates are taken at" },
+    tokens_per_s: {
+      type: "double",
+      unit: "tokens/s",
+      description: "seq_len ÷ time per call at that percentile",
+    },
+    bytes_per_s: { type: "double", unit: "bytes/s", description: "Q, K, V and output bytes ÷ time per call" },
+  },
   create(options) {
     const percentile = options.percentile ?? 50;
     if (typeof percentile !== "number" || !(percentile > 0 && percentile <= 100)) {

@@ -47,6 +47,15 @@ const cpuTime: ProfilerDefinition<CpuTimeOptions> = defineProfiler({
   apiVersion: 1,
   description: "CPU time of the process during each timed window, and its ratio to the wall time",
   options,
+  metrics: {
+    cpu_us: { type: "integer", unit: "us", description: "CPU time of this process during the timed window" },
+    wall_us: { type: "integer", unit: "us", description: "wall time of the timed window" },
+    cpu_per_wall: {
+      type: "double",
+      unit: "ratio",
+      description: "cpu_us / wall_us (above 1: other threads worked too)",
+    },
+  },
   detect: () => typeof process.cpuUsage === "function" ? true : "this runtime has no process.cpuUsage()",
   create(opts) {
     const usage = (since?: NodeJS.CpuUsage): number => {

@@ -80,6 +80,24 @@ const coherence: ProfilerDefinition<v.InferOutput<typeof options>> = defineProfi
   description:
     "output drift against the baseline per sample (ruvector-coherence metrics) and keep-mask comparison with a control",
   options,
+  metrics: {
+    mean_coherence_delta: {
+      type: "double",
+      description: "mean coherence delta against the paired baseline case",
+    },
+    std_coherence_delta: { type: "double", description: "standard deviation of that delta" },
+    ci_95_lower: { type: "double", description: "lower end of the 95 % interval of the mean delta" },
+    ci_95_upper: { type: "double", description: "upper end of that interval" },
+    pass_rate: { type: "double", unit: "ratio", description: "share of samples within the threshold" },
+    n_samples: { type: "integer", description: "evaluation samples compared" },
+    mean_jaccard: { type: "double", description: "mean Jaccard similarity of the gate masks" },
+    mean_edge_flips: { type: "double", description: "mean edges that changed between consecutive masks" },
+    mean_sparsity_ratio: {
+      type: "double",
+      unit: "ratio",
+      description: "mean share of edges the gate removed",
+    },
+  },
   create(opts) {
     const baselineOutputs = new Map<string, Float32Array>();
     const controlMasks = new Map<string, Uint8Array>();

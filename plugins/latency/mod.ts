@@ -3,11 +3,11 @@
  * contract a third-party plugin uses.
  *
  * Per case it adds `latency_p50_us`, `latency_p95_us`, `latency_p99_us`, `latency_mean_us`,
- * `latency_std_us`, `latency_min_us`, `latency_max_us`, `latency_n` and
- * `latency_calls_per_sample` to results.csv, and writes `latency/<config_hash>.csv` with the
- * original profiler's columns `sample_id,wall_time_us,kernel_time_us,seq_len` (+ `config_hash`).
- * A sample is one mitata sample: the mean time per call over `calls_per_sample` calls (mitata
- * batches calls under 65.5 µs). Samples come in ascending order, as mitata hands them over.
+ * `latency_std_us`, `latency_min_us` and `latency_max_us` to results.csv (the sample count and
+ * calls are the core's `samples` and `calls` columns), and writes `latency/<config_hash>.csv` with
+ * the original profiler's columns `sample_id,wall_time_us,kernel_time_us,seq_len` (+ `config_hash`).
+ * A sample is the mean time per call over `calls_per_sample` calls (calls of at most 65.5 µs are
+ * timed in ≈ 1 ms batches). Samples come in ascending order.
  * `kernel_time_us` equals `wall_time_us` for CPU kernels (no separate device clock).
  *
  * @example
@@ -37,6 +37,23 @@ const latency: ProfilerDefinition<v.InferOutput<typeof options>> = defineProfile
   apiVersion: 1,
   description: "per-sample latency (µs) and p50/p95/p99, mean, population std (nearest-rank percentiles)",
   options,
+  metrics: {
+    p50_us: { type: "double", unit: "us", description: "median time per call (nearest rank)" },
+    p95_us: {
+      type: "double",
+      unit: "us",
+      description: "95th percentile of the time per call (nearest rank)",
+    },
+    p99_us: {
+      type: "double",
+      unit: "us",
+      description: "99th percentile of the time per call (nearest rank)",
+    },
+    mean_us: { type: "double", unit: "us", description: "mean time per call" },
+    std_us: { type: "double", unit: "us", description: "population standard deviation of the time per call" },
+    min_us: { type: "double", unit: "us", description: "fastest sample" },
+    max_us: { type: "double", unit: "us", description: "slowest sample" },
+  },
   create(opts) {
     let last: Measurement | undefined;
     return {
@@ -51,8 +68,6 @@ const latency: ProfilerDefinition<v.InferOutput<typeof options>> = defineProfile
           std_us: stats.std,
           min_us: stats.min,
           max_us: stats.max,
-          n: stats.n,
-          calls_per_sample: measurement.calls_per_sample,
         };
       },
       tables(ctx): Table[] {

@@ -85,6 +85,68 @@ const memory: ProfilerDefinition<MemoryOptions> = defineProfiler({
   description:
     "RSS, peak RSS of the timed window, JS heap and array-buffer bytes, beside the kernel's analytic bytes",
   options,
+  metrics: {
+    measured_rss_start_bytes: {
+      type: "integer",
+      unit: "bytes",
+      description: "resident set size when the timed window started",
+    },
+    measured_rss_end_bytes: {
+      type: "integer",
+      unit: "bytes",
+      description: "resident set size when it ended",
+    },
+    measured_peak_rss_bytes: {
+      type: "integer",
+      unit: "bytes",
+      description: "peak resident set size over the window (see peak_method)",
+    },
+    measured_peak_over_start_bytes: {
+      type: "integer",
+      unit: "bytes",
+      description: "peak minus start resident set size",
+    },
+    measured_heap_used_start_bytes: {
+      type: "integer",
+      unit: "bytes",
+      description: "JS heap in use at the start (see heap_source)",
+    },
+    measured_heap_used_end_bytes: {
+      type: "integer",
+      unit: "bytes",
+      description: "JS heap in use at the end",
+    },
+    measured_buffer_start_bytes: {
+      type: "integer",
+      unit: "bytes",
+      description: "typed-array and ArrayBuffer storage at the start (see buffer_source)",
+    },
+    measured_buffer_end_bytes: { type: "integer", unit: "bytes", description: "that storage at the end" },
+    computed_kv_cache_bytes: {
+      type: "integer",
+      unit: "bytes",
+      description: "K and V bytes from the kernel's memory() estimate",
+    },
+    computed_activation_bytes: {
+      type: "integer",
+      unit: "bytes",
+      description: "activation bytes from the kernel's memory() estimate",
+    },
+    computed_temp_buffer_bytes: {
+      type: "integer",
+      unit: "bytes",
+      description: "temporary buffer bytes from the kernel's memory() estimate",
+    },
+    peak_method: { type: "string", description: "how the peak was read (e.g. VmHWM reset per window)" },
+    heap_source: { type: "string", description: "where the heap figures come from" },
+    buffer_source: { type: "string", description: "where the buffer figures come from" },
+    measured_alloc_bytes_per_call: {
+      type: "double",
+      unit: "bytes",
+      description: "bytes allocated per call (allocation_calls > 0)",
+    },
+    alloc_method: { type: "string", description: "how allocation per call was measured" },
+  },
   detect(): Availability {
     const peak = peakRss();
     if (peak.no_reset_reason === undefined) return true;

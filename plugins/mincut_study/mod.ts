@@ -69,6 +69,13 @@ const mincutStudy: ProfilerDefinition<Options> = defineProfiler({
   description:
     "the min-cut study: per-setting results.csv (reference columns), per-sample CSVs, witness chains, verdict",
   options,
+  metrics: {
+    mean_kept_fraction: {
+      type: "double",
+      unit: "ratio",
+      description: "mean share of edges the min-cut gate kept over the evaluation samples",
+    },
+  },
   create(opts) {
     const records = new Map<string, SampleRecord[]>();
     return {

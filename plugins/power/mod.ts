@@ -52,6 +52,22 @@ const power: ProfilerDefinition<PowerOptions> = defineProfiler({
   description:
     "energy per case (counter difference, else trapezoid of sampled watts) from RAPL, NVML, a mock or your own source",
   options: powerOptions,
+  metrics: {
+    source: { type: "string", description: "power source that measured (rapl, nvml, mock)" },
+    method: { type: "string", description: "how energy was obtained from the source's readings" },
+    total_joules: { type: "double", unit: "J", description: "energy over the timed window" },
+    joules_per_call: { type: "double", unit: "J", description: "mean power times the mean time per call" },
+    mean_watts: { type: "double", unit: "W", description: "mean power over the window" },
+    peak_watts: { type: "double", unit: "W", description: "highest power between two readings" },
+    duration_s: { type: "double", unit: "s", description: "length of the measured window" },
+    samples: { type: "integer", description: "power readings in the window" },
+    idle_watts: {
+      type: "double",
+      unit: "W",
+      description: "idle power measured before the first case (subtract_idle)",
+    },
+    net_joules: { type: "double", unit: "J", description: "total_joules minus idle_watts times duration_s" },
+  },
   async detect(_env, opts, ctx): Promise<Availability> {
     const primary = await probeSource(resolveSource(opts.source, ctx.specDir), opts);
     if (primary === true) return true;

@@ -11,6 +11,7 @@
 import { formatParams } from "../case_info.ts";
 import { type RunPlan, selectPlannedCases } from "../plan.ts";
 import type { RunResult } from "../runner.ts";
+import { explainQuality } from "../quality.ts";
 import { formatTable } from "../text_table.ts";
 import { type Seal, SEAL_FILE } from "../integrity/seal.ts";
 
@@ -40,7 +41,8 @@ export function formatCaseList(plan: RunPlan, filter: string[]): string {
 }
 
 /**
- * A table of the finished cases with their median latency and GFLOP/s, and where the files are.
+ * A table of the finished cases (median with its interquartile range, GFLOP/s, quality), where
+ * the files are, and one warning line per flagged case saying why.
  *
  * @example
  * ```ts
@@ -48,19 +50,42 @@ export function formatCaseList(plan: RunPlan, filter: string[]): string {
  * ```
  */
 export function formatSummary(result: RunResult): string {
-  const rows = result.manifest.cases.map((c) => [
+  const cases = result.manifest.cases;
+  const rows = cases.map((c) => [
     c.config_hash.slice(0, 12),
     c.role,
     c.kernel.name,
     formatParams(c.params),
     c.median_us === undefined ? "" : c.median_us.toFixed(2),
+    c.p25_us === undefined || c.p75_us === undefined ? "" : `${c.p25_us.toFixed(2)}–${c.p75_us.toFixed(2)}`,
     c.gflops === undefined || c.gflops === null ? "" : c.gflops.toFixed(3),
     c.status,
+    c.quality ?? "",
   ]);
   const { ok, failed, total } = result.manifest.summary;
+  const budget = result.manifest.spec.resolved.bench;
+  const flagged = cases.filter((c) => c.quality !== undefined && c.quality !== "ok");
+  const warnings = flagged.map((c) =>
+    `warning: ${c.kernel.name} ${formatParams(c.params)} [${c.config_hash.slice(0, 8)}] ${
+      explainQuality(c, budget)
+    }`
+  );
   return [
-    formatTable(["config_hash", "role", "kernel", "params", "median_us", "GFLOP/s", "status"], rows),
-    `${ok} of ${total} cases measured${failed ? `, ${failed} failed` : ""}; results in ${result.outputDir}`,
+    formatTable([
+      "config_hash",
+      "role",
+      "kernel",
+      "params",
+      "median_us",
+      "IQR_us",
+      "GFLOP/s",
+      "status",
+      "quality",
+    ], rows),
+    ...warnings,
+    `${ok} of ${total} cases measured${failed ? `, ${failed} failed` : ""}${
+      flagged.length ? `, ${flagged.length} flagged (quality column)` : ""
+    }; results in ${result.outputDir}`,
     `  results.csv (one row per case), manifest.json (spec, environment, plugins, cases)`,
   ].join("\n");
 }

@@ -25,6 +25,7 @@ import { configHash, sha256Hex } from "../hash.ts";
 import { writeFileAtomic } from "../output/atomic.ts";
 import { JOURNAL_FILE } from "../output/case_journal.ts";
 import { LOCK_FILE } from "../output/lock.ts";
+import { METADATA_FILE } from "../output/csvw.ts";
 import type { Manifest } from "../output/manifest.ts";
 import { type PublicKey, type Signature, type SigningKey, signText, verifyText } from "./signing.ts";
 
@@ -85,6 +86,7 @@ export interface SealCheck {
  */
 export function sealedFiles(manifest: Manifest): string[] {
   const files = new Set(["manifest.json", "results.csv", ...(manifest.files ?? [])]);
+  if (manifest.parameters) files.add(METADATA_FILE);
   for (const record of manifest.cases ?? []) for (const file of record.files ?? []) files.add(file);
   return [...files].sort();
 }

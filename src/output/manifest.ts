@@ -11,9 +11,11 @@
  * ```
  * @module
  */
-import type { InputShape, Metrics, Origin } from "../contracts.ts";
+import type { InputShape, MetricDescription, Metrics, Origin } from "../contracts.ts";
+import type { ColumnDescription } from "./column_types.ts";
 import { configHash } from "../hash.ts";
 import type { CaseLimits } from "../limits.ts";
+import type { CaseLoad, MachineInfo } from "../machine_load.ts";
 import type { RuntimeInfo } from "../runtime.ts";
 import type { Spec } from "../spec/schema.ts";
 
@@ -26,6 +28,8 @@ export interface PluginStatus {
   status: "active" | "skipped" | "failed";
   /** Why it was skipped or failed; for an active plugin, the note its `detect` gave, if any. */
   reason?: string;
+  /** The metrics it declares (its results.csv columns, even while skipped), if it declares them. */
+  metrics?: Record<string, MetricDescription>;
 }
 
 /** One case's record. */
@@ -44,6 +48,17 @@ export interface CaseRecord {
   error?: string;
   /** Median time per call, µs (absent until measured). */
   median_us?: number;
+  /** First and third quartiles of the time per call, µs: the spread the summary prints. */
+  p25_us?: number;
+  p75_us?: number;
+  /** `ok`, or `;`-joined flags (few_samples, over_budget, noisy, loaded): see src/quality.ts. */
+  quality?: string;
+  /** What else the machine did while the case was timed (src/machine_load.ts). */
+  load?: CaseLoad;
+  /** Untimed warm-up calls and their wall time; wall time of the timed loop (ms). */
+  warmup_calls?: number;
+  warmup_ms?: number;
+  loop_ms?: number;
   /** Kernel flops ÷ median time, where the kernel declares flops. */
   gflops?: number | null;
   /** Samples and calls of the timed loop. */
@@ -60,6 +75,8 @@ export interface CaseRecord {
 /** The environment of the run, with a fingerprint over all of it. */
 export interface EnvironmentRecord extends RuntimeInfo {
   git_commit: string | null;
+  /** CPU model, core count and frequency governor where readable. */
+  machine: MachineInfo;
   /** SHA-256 of the canonical JSON of the other fields. */
   fingerprint: string;
 }
@@ -102,6 +119,11 @@ export interface Manifest {
   limits: CaseLimits;
   filter: string[];
   plugins: PluginStatus[];
+  /**
+   * results.csv's parameter columns: every parameter of every built-in kernel and of the spec's
+   * kernels, typed from their schemas (see result_rows.ts); absent before attnbench 0.2.
+   */
+  parameters?: ColumnDescription[];
   cases: CaseRecord[];
   /** Files written by plugins' `report` hooks, relative to the results folder. */
   files: string[];

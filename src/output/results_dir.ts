@@ -25,7 +25,9 @@ import { appendDurably, stageFile, writeFileAtomic } from "./atomic.ts";
 import { JOURNAL_FILE, journalLine } from "./case_journal.ts";
 import { restoreCell, toCsv } from "./csv.ts";
 import { type CaseRecord, type Manifest, summarize } from "./manifest.ts";
-import { resultRow, resultTable } from "./result_rows.ts";
+import type { ColumnDescription } from "./column_types.ts";
+import { csvwMetadata, METADATA_FILE } from "./csvw.ts";
+import { resultColumns, resultRow, resultTable, rowCells, UndeclaredColumns } from "./result_rows.ts";
 
 /**
  * Writer (and reader of its own tables) for one results folder.
@@ -37,8 +39,9 @@ import { resultRow, resultTable } from "./result_rows.ts";
  */
 export class ResultsDir {
   readonly root: string;
-  /** results.csv's columns as last written whole. */
-  #columns: string[] = [];
+  /** results.csv's columns as last written whole, and the undeclared ones learnt so far. */
+  #columns: ColumnDescription[] = [];
+  #undeclared = new UndeclaredColumns();
   /** Lengths of manifest.errors and manifest.files as last written whole. */
   #written = { errors: 0, files: 0 };
 
@@ -81,30 +84,41 @@ export class ResultsDir {
    */
   async commit(manifest: Manifest): Promise<void> {
     manifest.summary = summarize(manifest.cases);
-    const { columns, rows } = resultTable(manifest.cases, manifest.environment);
-    const csv = await stageFile(path.join(this.root, "results.csv"), toCsv(columns, rows));
-    let json;
+    const { columns, rows, undeclared } = resultTable(manifest);
+    const names = columns.map((c) => c.name);
+    const staged = [];
     try {
-      json = await stageFile(path.join(this.root, "manifest.json"), JSON.stringify(manifest, null, 2) + "\n");
+      staged.push(await stageFile(path.join(this.root, "results.csv"), toCsv(names, rows)));
+      if (manifest.parameters) {
+        const metadata = JSON.stringify(csvwMetadata(columns), null, 2) + "\n";
+        staged.push(await stageFile(path.join(this.root, METADATA_FILE), metadata));
+      }
+      staged.push(
+        await stageFile(path.join(this.root, "manifest.json"), JSON.stringify(manifest, null, 2) + "\n"),
+      );
     } catch (error) {
-      await csv.discard();
+      await Promise.all(staged.map((file) => file.discard()));
       throw error;
     }
-    await csv.commit();
-    await json.commit();
+    for (const file of staged) await file.commit();
     await fs.rm(path.join(this.root, JOURNAL_FILE), { force: true });
     this.#columns = columns;
+    this.#undeclared = undeclared;
     this.#written = { errors: manifest.errors.length, files: manifest.files.length };
   }
 
   /**
    * Records one finished case in constant time: its record appended to the journal, its row to
-   * results.csv. Falls back to a full {@link commit} when the row brings a column results.csv
-   * lacks, or when the run's errors or report files grew since the last full write.
+   * results.csv. Falls back to a full {@link commit} when the header changes (a column nobody
+   * declared appears or widens its type, plugins' declarations arrive), or when the run's errors
+   * or report files grew since the last full write.
    */
   async commitCase(manifest: Manifest, record: CaseRecord): Promise<void> {
     const row = record.status === "pending" ? undefined : resultRow(record, manifest.environment);
-    const fits = row === undefined || Object.keys(row).every((column) => this.#columns.includes(column));
+    if (row) this.#undeclared.add(record, manifest);
+    const columns = resultColumns(manifest, this.#undeclared);
+    const fits = columns.length === this.#columns.length &&
+      columns.every((c, i) => c.name === this.#columns[i].name && c.type === this.#columns[i].type);
     const grew = manifest.errors.length !== this.#written.errors ||
       manifest.files.length !== this.#written.files;
     if (!fits || grew) return await this.commit(manifest);
@@ -115,12 +129,7 @@ export class ResultsDir {
     const sizes = await Promise.all([journal, csv].map((file) => fs.stat(file).then((s) => s.size, () => 0)));
     try {
       await appendDurably(journal, journalLine(record, ran));
-      if (row) {
-        await appendDurably(
-          csv,
-          toCsv(this.#columns, [this.#columns.map((c) => row[c] ?? null)], { header: false }),
-        );
-      }
+      if (row) await appendDurably(csv, toCsv([], [rowCells(row, this.#columns)], { header: false }));
     } catch (error) {
       await Promise.all([journal, csv].map((file, i) => fs.truncate(file, sizes[i]).catch(() => {})));
       throw error;

@@ -24,6 +24,7 @@ import { applyJournal, JOURNAL_FILE } from "./case_journal.ts";
 import type { Manifest } from "./manifest.ts";
 import { runState } from "./run_state.ts";
 import { SEAL_FILE } from "../integrity/seal.ts";
+import { METADATA_FILE } from "./csvw.ts";
 
 /** Name of the pointer to the newest run in a spec's results folder. */
 export const LATEST = "latest";
@@ -147,7 +148,7 @@ export function runId(now: Date, specSha256: string): string {
  * ```
  */
 export function clearRun(dir: string, manifest: Manifest): void {
-  const own = new Set(["manifest.json", "results.csv", JOURNAL_FILE, SEAL_FILE]);
+  const own = new Set(["manifest.json", "results.csv", METADATA_FILE, JOURNAL_FILE, SEAL_FILE]);
   const files = [...(manifest.files ?? []), ...(manifest.cases ?? []).flatMap((c) => c.files ?? [])];
   for (const file of files) own.add(file.split("/")[0]);
   const entries = fs.readdirSync(dir).filter((name) => name !== LOCK_FILE);

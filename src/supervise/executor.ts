@@ -18,12 +18,21 @@ import type { AttentionInputs, CaseContext, CaseOutcome, KernelInstance, RunCont
 import { caseInfo } from "../case_info.ts";
 import { describe, KernelError } from "../errors.ts";
 import { type PluginHook, PluginHost } from "../host.ts";
-import { measureCall } from "../measure.ts";
+import { caseLimits } from "../limits.ts";
+import { loadBetween, loadSnapshot } from "../machine_load.ts";
+import { measureCall } from "../measure/sampler.ts";
 import { ResultsDir } from "../output/results_dir.ts";
 import type { CasePlan, RunPlan } from "../plan.ts";
 import { runtimeInfo } from "../runtime.ts";
+import { caseQuality } from "../quality.ts";
 import { nearestRank } from "../stats.ts";
 import type { CaseResult, Closed, Opened, Reported } from "./protocol.ts";
+
+/**
+ * Share of `timeout_ms`, from the case's start, after which the timed loop takes no further
+ * sample: the rest is left for the plugins' `stop` and `tables`.
+ */
+const DEADLINE_SHARE = 0.8;
 
 /** A case's context before its kernel is prepared. */
 type CaseBase = Omit<CaseContext, "instance">;
@@ -101,6 +110,7 @@ export class CaseExecutor {
   /** Measures the case at plan index `index`; a failure is returned, not thrown. */
   async run(index: number): Promise<CaseResult> {
     const result: CaseResult = { status: "failed", metrics: {}, tables: [] };
+    const deadline = performance.now() + DEADLINE_SHARE * caseLimits(this.#plan.budget).timeout_ms;
     try {
       const [c, base] = this.#caseOf(index);
       const ctx: CaseContext = { ...base, instance: this.#prepare(c, base.inputs) };
@@ -108,17 +118,27 @@ export class CaseExecutor {
       await this.#host.start(ctx);
       this.#hooks.phase("run()");
       let measurement;
+      const before = loadSnapshot();
       try {
-        measurement = await measureCall(() => ctx.instance.run(), this.#plan.budget);
+        measurement = await measureCall(() => ctx.instance.run(), this.#plan.budget, deadline);
       } catch (cause) {
         throw new KernelError("KERNEL_RUN", c.kernel.definition.name, cause);
       }
+      const load = loadBetween(before, loadSnapshot());
       result.metrics = await this.#host.stop(ctx, measurement);
       result.tables = await this.#host.tables(ctx);
+      const samples = measurement.samples_ns;
       result.timing = {
-        median_ns: nearestRank(measurement.samples_ns, 50),
-        samples: measurement.samples_ns.length,
+        median_ns: nearestRank(samples, 50),
+        p25_ns: nearestRank(samples, 25),
+        p75_ns: nearestRank(samples, 75),
+        samples: samples.length,
         calls: measurement.total_calls,
+        warmup_calls: measurement.warmup_calls,
+        warmup_ms: measurement.warmup_ms,
+        loop_ms: measurement.duration_ms,
+        quality: caseQuality(measurement, this.#plan.budget, load),
+        load,
       };
       result.status = "ok";
     } catch (error) {

@@ -19,6 +19,8 @@
 import fs from "node:fs";
 import type { CaseOutcome, Metrics, Table } from "../contracts.ts";
 import type { PluginHook } from "../host.ts";
+import type { CaseLoad } from "../machine_load.ts";
+import type { QualityFlag } from "../quality.ts";
 import type { PluginStatus } from "../output/manifest.ts";
 
 /** The descriptor a worker writes its messages to (stdin carries commands, stdout/stderr the kernels' own output). */
@@ -53,8 +55,24 @@ export interface CaseResult {
   error?: string;
   metrics: Record<string, Metrics>;
   tables: Table[];
-  /** Median time per call in ns, samples and calls of the timed loop (absent for a failed case). */
-  timing?: { median_ns: number; samples: number; calls: number };
+  /** What the timed loop measured and how much to trust it (absent for a failed case). */
+  timing?: CaseTiming;
+}
+
+/** A measured case's timing, its spread, its quality flags and the machine's load meanwhile. */
+export interface CaseTiming {
+  /** Median and quartiles of the time per call, ns (nearest rank). */
+  median_ns: number;
+  p25_ns: number;
+  p75_ns: number;
+  samples: number;
+  calls: number;
+  warmup_calls: number;
+  /** Wall time of the warm-up and of the timed loop, ms. */
+  warmup_ms: number;
+  loop_ms: number;
+  quality: QualityFlag[];
+  load: CaseLoad;
 }
 
 /** The worker's answer to `open`. */

@@ -23,6 +23,8 @@ import type { CaseRecord, Manifest } from "../output/manifest.ts";
 import type { ResultsDir } from "../output/results_dir.ts";
 import type { CasePlan, RunPlan } from "../plan.ts";
 import { Progress, type ProgressSink } from "../progress.ts";
+import { qualityText } from "../quality.ts";
+import { formatSpread } from "../spread_text.ts";
 import { ChildWorker } from "./child_worker.ts";
 import { InProcessWorker } from "./in_process_worker.ts";
 import type { CaseResult, OpenCommand } from "./protocol.ts";
@@ -205,9 +207,7 @@ export class Supervisor {
 
   /** Records a case's result and commits it to disk. */
   async #commit(record: CaseRecord, c: CasePlan, result: CaseResult, duration: number, killed: boolean) {
-    for (const key of ["error", "median_us", "gflops", "samples", "calls", "metrics"] as const) {
-      delete record[key];
-    }
+    for (const key of MEASURED_FIELDS) delete record[key];
     record.files = [];
     record.duration_ms = duration;
     if (killed) {
@@ -221,15 +221,22 @@ export class Supervisor {
       } catch (error) {
         throw this.#writeFault(error);
       }
-      const { median_ns, samples, calls } = result.timing;
+      const timing = result.timing;
       const flops = caseInfo(c, 0, 1).analytic.flops;
       record.status = "ok";
-      record.median_us = median_ns / 1000;
-      record.gflops = flops === undefined || !(median_ns > 0)
+      record.median_us = timing.median_ns / 1000;
+      record.p25_us = timing.p25_ns / 1000;
+      record.p75_us = timing.p75_ns / 1000;
+      record.gflops = flops === undefined || !(timing.median_ns > 0)
         ? null
-        : Math.round((flops / median_ns) * 1e4) / 1e4;
-      record.samples = samples;
-      record.calls = calls;
+        : Math.round((flops / timing.median_ns) * 1e4) / 1e4;
+      record.samples = timing.samples;
+      record.calls = timing.calls;
+      record.quality = qualityText(timing.quality);
+      record.load = timing.load;
+      record.warmup_calls = timing.warmup_calls;
+      record.warmup_ms = round3(timing.warmup_ms);
+      record.loop_ms = round3(timing.loop_ms);
       record.metrics = result.metrics;
     } else {
       record.status = "failed";
@@ -364,14 +371,29 @@ export class Supervisor {
   }
 }
 
+/** What a measurement puts in a case record; cleared before a case is (re)committed. */
+const MEASURED_FIELDS = [
+  "error",
+  "median_us",
+  "p25_us",
+  "p75_us",
+  "gflops",
+  "samples",
+  "calls",
+  "quality",
+  "load",
+  "warmup_calls",
+  "warmup_ms",
+  "loop_ms",
+  "metrics",
+] as const;
+
+function round3(ms: number): number {
+  return Math.round(ms * 1000) / 1000;
+}
+
 function timingNote(record: CaseRecord): string {
-  const ns = (record.median_us ?? 0) * 1000;
-  const median = ns < 1e3
-    ? `${ns.toFixed(1)} ns`
-    : ns < 1e6
-    ? `${(ns / 1e3).toFixed(2)} µs`
-    : `${(ns / 1e6).toFixed(2)} ms`;
-  return `median ${median}${
-    record.gflops === null || record.gflops === undefined ? "" : `, ${record.gflops} GFLOP/s`
-  }`;
+  const gflops = record.gflops === null || record.gflops === undefined ? "" : `, ${record.gflops} GFLOP/s`;
+  const quality = record.quality && record.quality !== "ok" ? ` [${record.quality}]` : "";
+  return `${formatSpread(record)}${gflops}${quality}`;
 }

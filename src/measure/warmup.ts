@@ -1,0 +1,102 @@
+/**
+ * Warm-up before a case's timed loop: the rule that keeps the first case of a run from being a
+ * JIT artefact.
+ *
+ * - `warmup: 0` makes no call at all.
+ * - Otherwise at least `warmup` calls are made, then calls go on until the warm-up has lasted
+ *   {@link warmUpMinimumMs} (100 ms, or `min_time_ms` when that is smaller) **and** the time per
+ *   call has settled: the mean of the last window of calls (a tenth of that floor: 10 ms) is no
+ *   more than 10 % below the window before it (a call still getting faster is still being
+ *   compiled). With `min_time_ms: 0` the floor is 0 and exactly `warmup` calls are made.
+ * - The adaptive part stops at {@link WARMUP_CAP_MS} (1 s) of warm-up whatever the windows say,
+ *   and never starts a call that would end past the case's deadline.
+ *
+ * mitata makes 1–3 calls, criterion warms for 3 s, tinybench 250 ms and Deno.bench 10 ms
+ * (see ../../../shared/reference/benchmark-anchors.md); a time floor with a stability check keeps
+ * short cases cheap while letting V8 and JavaScriptCore finish tiering up.
+ *
+ * @example
+ * ```ts
+ * import { warmUp } from "./warmup.ts";
+ * const w = warmUp(() => kernel.run(), { warmup: 3, min_time_ms: 500 });
+ * w.calls; // ≥ 3
+ * ```
+ * @module
+ */
+
+/** Longest warm-up the adaptive part may reach, ms (the `warmup` calls asked for are always made). */
+export const WARMUP_CAP_MS = 1000;
+/** Windows of calls whose means are compared last a tenth of the time floor (10 ms by default). */
+const WINDOWS_PER_FLOOR = 10;
+/** A window this much faster than the one before means the call is still warming up. */
+const SETTLED_RATIO = 0.9;
+
+/** What the warm-up did. */
+export interface WarmUp {
+  /** Untimed calls made. */
+  calls: number;
+  /** Wall time they took, ms. */
+  ms: number;
+  /** Time per call in the last window, ns; `NaN` when no call was made. */
+  per_call_ns: number;
+}
+
+/**
+ * The warm-up time floor for a budget: 100 ms, or `min_time_ms` when smaller (a budget that
+ * measures for 5 ms does not warm up for longer than that).
+ *
+ * @example
+ * ```ts
+ * warmUpMinimumMs({ min_time_ms: 500 }); // 100
+ * warmUpMinimumMs({ min_time_ms: 5 }); // 5
+ * ```
+ */
+export function warmUpMinimumMs(budget: { min_time_ms: number }): number {
+  return Math.min(100, budget.min_time_ms);
+}
+
+/**
+ * Warms `call` up under the rule above; `deadline` is a `performance.now()` time not to pass.
+ *
+ * @example
+ * ```ts
+ * warmUp(() => {}, { warmup: 0, min_time_ms: 500 }); // { calls: 0, ms: 0, per_call_ns: NaN }
+ * ```
+ */
+export function warmUp(
+  call: () => void,
+  budget: { warmup: number; min_time_ms: number },
+  deadline = Number.POSITIVE_INFINITY,
+): WarmUp {
+  if (budget.warmup === 0) return { calls: 0, ms: 0, per_call_ns: Number.NaN };
+  const minimumMs = warmUpMinimumMs(budget);
+  const windowMs = minimumMs / WINDOWS_PER_FLOOR;
+  const started = performance.now();
+  let calls = 0;
+  let previousWindow = Number.NaN;
+  let window = { started, calls: 0 };
+  let lastWindow = Number.NaN;
+  let lastCallMs = 0;
+  for (;;) {
+    const before = performance.now();
+    if (calls >= budget.warmup && before + lastCallMs > deadline) break;
+    call();
+    const after = performance.now();
+    lastCallMs = after - before;
+    calls++;
+    window.calls++;
+    if (after - window.started >= windowMs) {
+      previousWindow = lastWindow;
+      lastWindow = (after - window.started) / window.calls;
+      window = { started: after, calls: 0 };
+    }
+    if (calls < budget.warmup) continue;
+    const elapsed = after - started;
+    if (minimumMs === 0) break;
+    const settled = lastWindow >= SETTLED_RATIO * previousWindow;
+    if ((elapsed >= minimumMs && settled) || elapsed >= WARMUP_CAP_MS) break;
+  }
+  const ms = performance.now() - started;
+  const perCallMs = Number.isNaN(lastWindow) ? ms / calls : lastWindow;
+  return { calls, ms, per_call_ns: perCallMs * 1e6 };
+}
