@@ -155,7 +155,9 @@ describe("plugins", () => {
       smallSpec(`plugins:\n  - latency\n  - ./plugins/recorder.ts: { tag: t1, log: ${log} }\n`),
       `relative-${process.pid}.yaml`,
     );
-    const { outputDir, manifest } = await runSpec(file, { outputDir: path.join(dir, "out") });
+    // The spec sits among the fixtures (for its relative path) only while it runs.
+    const { outputDir, manifest } = await runSpec(file, { outputDir: path.join(dir, "out") })
+      .finally(() => fs.rmSync(file, { force: true }));
     const [a, b] = manifest.cases.map((c) => c.config_hash.slice(0, 8));
     expect(readCalls(log)).toEqual([
       "create:t1",
@@ -181,7 +183,6 @@ describe("plugins", () => {
       "builtin",
       "active",
     ], ["recorder", "path", "active"]]);
-    fs.rmSync(file);
   });
 
   test("a plugin loaded by package name from node_modules beside the spec", async () => {

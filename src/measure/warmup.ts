@@ -5,9 +5,11 @@
  * - `warmup: 0` makes no call at all.
  * - Otherwise at least `warmup` calls are made, then calls go on until the warm-up has lasted
  *   {@link warmUpMinimumMs} (100 ms, or `min_time_ms` when that is smaller) **and** the time per
- *   call has settled: the mean of the last window of calls (a tenth of that floor: 10 ms) is no
- *   more than 10 % below the window before it (a call still getting faster is still being
- *   compiled). With `min_time_ms: 0` the floor is 0 and exactly `warmup` calls are made.
+ *   call has settled: over windows of calls (each at least a tenth of that floor: 10 ms), the
+ *   mean time per call of the last third of the warm-up is no more than 10 % below that of the
+ *   middle third (a call still getting faster is still being compiled). Thirds, not neighbouring
+ *   windows, so that a slow, steady speed-up is seen too. With `min_time_ms: 0` the floor is 0
+ *   and exactly `warmup` calls are made.
  * - The adaptive part stops at {@link WARMUP_CAP_MS} (1 s) of warm-up whatever the windows say,
  *   and never starts a call that would end past the case's deadline.
  *
@@ -26,9 +28,9 @@
 
 /** Longest warm-up the adaptive part may reach, ms (the `warmup` calls asked for are always made). */
 export const WARMUP_CAP_MS = 1000;
-/** Windows of calls whose means are compared last a tenth of the time floor (10 ms by default). */
+/** A window of calls lasts at least a tenth of the time floor (10 ms by default). */
 const WINDOWS_PER_FLOOR = 10;
-/** A window this much faster than the one before means the call is still warming up. */
+/** A last third this much faster than the middle third means the call is still warming up. */
 const SETTLED_RATIO = 0.9;
 
 /** What the warm-up did. */
@@ -37,7 +39,7 @@ export interface WarmUp {
   calls: number;
   /** Wall time they took, ms. */
   ms: number;
-  /** Time per call in the last window, ns; `NaN` when no call was made. */
+  /** Mean time per call in the last window, ns; `NaN` when no call was made. */
   per_call_ns: number;
 }
 
@@ -72,10 +74,9 @@ export function warmUp(
   const minimumMs = warmUpMinimumMs(budget);
   const windowMs = minimumMs / WINDOWS_PER_FLOOR;
   const started = performance.now();
+  const windows: Window[] = [];
+  let open: Window = { calls: 0, ms: 0 };
   let calls = 0;
-  let previousWindow = Number.NaN;
-  let window = { started, calls: 0 };
-  let lastWindow = Number.NaN;
   let lastCallMs = 0;
   for (;;) {
     const before = performance.now();
@@ -84,19 +85,34 @@ export function warmUp(
     const after = performance.now();
     lastCallMs = after - before;
     calls++;
-    window.calls++;
-    if (after - window.started >= windowMs) {
-      previousWindow = lastWindow;
-      lastWindow = (after - window.started) / window.calls;
-      window = { started: after, calls: 0 };
+    open.calls++;
+    open.ms += lastCallMs;
+    if (open.ms >= windowMs) {
+      windows.push(open);
+      open = { calls: 0, ms: 0 };
     }
     if (calls < budget.warmup) continue;
-    const elapsed = after - started;
     if (minimumMs === 0) break;
-    const settled = lastWindow >= SETTLED_RATIO * previousWindow;
-    if ((elapsed >= minimumMs && settled) || elapsed >= WARMUP_CAP_MS) break;
+    const elapsed = after - started;
+    if ((elapsed >= minimumMs && settled(windows)) || elapsed >= WARMUP_CAP_MS) break;
   }
-  const ms = performance.now() - started;
-  const perCallMs = Number.isNaN(lastWindow) ? ms / calls : lastWindow;
-  return { calls, ms, per_call_ns: perCallMs * 1e6 };
+  const last = windows.at(-1) ?? open;
+  return { calls, ms: performance.now() - started, per_call_ns: (last.ms / Math.max(last.calls, 1)) * 1e6 };
+}
+
+/** Calls and their summed time. */
+interface Window {
+  calls: number;
+  ms: number;
+}
+
+/** Whether the last third of the windows is no more than 10 % faster per call than the middle third. */
+function settled(windows: readonly Window[]): boolean {
+  const k = windows.length;
+  if (k < 3) return false;
+  const perCall = (part: readonly Window[]) =>
+    part.reduce((sum, w) => sum + w.ms, 0) / part.reduce((sum, w) => sum + w.calls, 0);
+  const middle = perCall(windows.slice(Math.ceil(k / 3), Math.ceil((2 * k) / 3)));
+  const last = perCall(windows.slice(Math.ceil((2 * k) / 3)));
+  return last >= SETTLED_RATIO * middle;
 }
