@@ -1,6 +1,8 @@
 /**
  * Progress on stderr: one line per finished case (case i of N, its parameters, its time, elapsed
  * and ETA), readable in a pipe or a CI log; on a terminal a live line shows the running case.
+ * The ETA comes from a cost model when one is given (src/eta.ts; it includes a study's witness
+ * check after the cases), else from the average case so far.
  *
  * @example
  * ```ts
@@ -11,6 +13,7 @@
  * ```
  * @module
  */
+import type { Remaining } from "./eta.ts";
 import { terminalSafe } from "./terminal_text.ts";
 
 /** Where progress goes: anything with `write` and, for terminals, `isTTY`. */
@@ -30,14 +33,17 @@ export interface ProgressSink {
 export class Progress {
   readonly #total: number;
   readonly #sink: ProgressSink | undefined;
+  readonly #estimate: (() => Remaining | undefined) | undefined;
   readonly #started = performance.now();
   #done = 0;
   #caseStarted = 0;
   #label = "";
 
-  constructor(total: number, sink?: ProgressSink) {
+  /** `estimate` predicts the time left after each case (undefined: use the average so far). */
+  constructor(total: number, sink?: ProgressSink, estimate?: () => Remaining | undefined) {
     this.#total = total;
     this.#sink = sink;
+    this.#estimate = estimate;
   }
 
   /** A case starts. */
@@ -52,12 +58,20 @@ export class Progress {
     this.#done++;
     const now = performance.now();
     const elapsed = (now - this.#started) / 1000;
-    const eta = (elapsed / this.#done) * (this.#total - this.#done);
     const took = formatSeconds((now - this.#caseStarted) / 1000);
     const line = `[${this.#done}/${this.#total}] ${this.#label} ${status}${
       detail ? ` ${terminalSafe(detail)}` : ""
-    } (${took}; elapsed ${formatSeconds(elapsed)}, ETA ${formatSeconds(eta)})`;
+    } (${took}; elapsed ${formatSeconds(elapsed)}, ${this.#eta(elapsed)})`;
     this.#sink?.write(`${this.#sink.isTTY ? "\r\x1b[K" : ""}${line}\n`);
+  }
+
+  #eta(elapsedSeconds: number): string {
+    const model = this.#estimate?.();
+    if (!model) return `ETA ${formatSeconds((elapsedSeconds / this.#done) * (this.#total - this.#done))}`;
+    const total = formatSeconds((model.cases_ms + model.witness_ms) / 1000);
+    return model.witness_ms > 0
+      ? `ETA ${total} incl. ~${formatSeconds(model.witness_ms / 1000)} witness check`
+      : `ETA ${total}`;
   }
 
   /** A line of its own (warnings, notes). */

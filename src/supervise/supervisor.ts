@@ -22,7 +22,9 @@ import { outputFault } from "../output/fs_errors.ts";
 import type { CaseRecord, Manifest } from "../output/manifest.ts";
 import type { ResultsDir } from "../output/results_dir.ts";
 import type { CasePlan, RunPlan } from "../plan.ts";
+import { type CaseCost, type CaseSpent, CostModel } from "../eta.ts";
 import { Progress, type ProgressSink } from "../progress.ts";
+import { WITNESS_PLUGIN } from "../witness/chain.ts";
 import { qualityText } from "../quality.ts";
 import { formatSpread } from "../spread_text.ts";
 import { ChildWorker } from "./child_worker.ts";
@@ -92,7 +94,10 @@ export class Supervisor {
   async run(): Promise<SupervisedRun> {
     const records = this.#manifest.cases;
     const todo = records.filter((r) => r.status !== "ok").length;
-    const progress = new Progress(todo, this.#settings.progress);
+    const { model, costs } = this.#costModel();
+    let next = 0;
+    const pending = () => costs.filter((_, i) => i >= next && records[i].status !== "ok");
+    const progress = new Progress(todo, this.#settings.progress, () => model.remaining(pending()));
     this.#progress = progress;
     const onStopNow = () => this.#worker?.kill("stopped at once by a second interrupt");
     this.#settings.stopNow?.addEventListener("abort", onStopNow);
@@ -110,6 +115,8 @@ export class Supervisor {
         this.#seen.add(c.index);
         const killed = this.#settings.stopNow?.aborted === true;
         await this.#commit(record, c, result, Math.round(performance.now() - started), killed);
+        next = position + 1;
+        if (!killed && result.status === "ok") model.observe(costs[position], spentOn(record));
         if (killed) progress.end("STOPPED", record.error ?? "");
         else if (result.status === "ok") progress.end("ok", timingNote(record));
         else progress.end("FAILED", result.error ?? "");
@@ -122,6 +129,23 @@ export class Supervisor {
       this.#settings.stopNow?.removeEventListener("abort", onStopNow);
       await this.#close();
     }
+  }
+
+  /** The run's cost model (src/eta.ts) and each selected case's cost key, learnt from kept cases too. */
+  #costModel(): { model: CostModel; costs: CaseCost[] } {
+    const spec = this.#plan.loaded.spec;
+    const witness = this.#plan.plugins.some((p) => p.definition.name === WITNESS_PLUGIN);
+    // Evaluation samples run only for plugins with a sample hook; counting them always costs
+    // one call per case at most in the estimate.
+    const model = new CostModel(this.#plan.budget, spec.inputs.samples, witness);
+    const costs = this.#selected.map((c) => ({
+      kernel: `${c.role} ${c.kernel.definition.name}`,
+      flops: caseInfo(c, 0, 1).analytic.flops,
+    }));
+    this.#manifest.cases.forEach((record, i) => {
+      if (record.status === "ok") model.observe(costs[i], spentOn(record));
+    });
+    return { model, costs };
   }
 
   /**
@@ -369,6 +393,16 @@ export class Supervisor {
   #writeFault(error: unknown) {
     return outputFault(error, this.#dir.root, { during: "run" });
   }
+}
+
+/** What a finished case took, for the cost model. */
+function spentOn(record: CaseRecord): CaseSpent {
+  return {
+    duration_ms: record.duration_ms ?? 0,
+    loop_ms: record.loop_ms ?? 0,
+    warmup_ms: record.warmup_ms ?? 0,
+    median_us: record.median_us ?? 0,
+  };
 }
 
 /** What a measurement puts in a case record; cleared before a case is (re)committed. */

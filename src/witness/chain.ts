@@ -17,6 +17,16 @@ import { type ChainFields, chainLine, GENESIS, type MaskEncoding, type WitnessEn
 /** Format name written into every bundle. */
 export const BUNDLE_FORMAT = "attnbench-witness/2";
 
+/**
+ * The plugin that writes witness chains; a run with it is followed by their check.
+ *
+ * @example
+ * ```ts
+ * plan.plugins.some((p) => p.definition.name === WITNESS_PLUGIN); // a study run
+ * ```
+ */
+export const WITNESS_PLUGIN = "mincut-study";
+
 /** One line to be: the reference entry plus its chain fields (without the link). */
 export interface ChainItem {
   entry: WitnessEntry;
