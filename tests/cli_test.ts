@@ -61,7 +61,7 @@ describe("cli", () => {
     expect(code).toBe(0);
     expect(stdout).toContain("2 of 2 cases measured");
     expect(stderr).toMatch(
-      /\[1\/2\] softmax seq_len=4 d=4 \[[0-9a-f]{8}\] ok median .* GFLOP\/s \(.*elapsed .*ETA/,
+      /\[1\/2\] softmax seq_len=4 d=4 \[[0-9a-f]{8}\] ok median .* \(IQR .*\), .* GFLOP\/s( \[[a-z_;]+\])? \(.*elapsed .*ETA/,
     );
     expect(fs.existsSync(path.join(dir, "out", "results.csv"))).toBe(true);
   });
