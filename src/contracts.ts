@@ -158,7 +158,7 @@ export interface CaseContext extends RunContext {
 }
 
 /**
- * One evaluation sample of a case: the kernel run once, untimed by mitata, on the sample's own
+ * One evaluation sample of a case: the kernel run once, outside the timed loop, on the sample's own
  * inputs (sample 0 uses the case's inputs, sample i the spec's seed + i). Samples run before the
  * timed window, on one fresh instance in order, so per-call state (e.g. hysteresis) carries from
  * sample to sample exactly as it would on a second machine.

@@ -5,14 +5,13 @@
  * (a busy CI machine stretches every call), never tight absolute figures.
  */
 import { describe, expect, test } from "bun:test";
-import fs from "node:fs";
 import path from "node:path";
-import { parse } from "csv-parse/sync";
 import { measureCall } from "../src/measure/sampler.ts";
 import { WARMUP_CAP_MS } from "../src/measure/warmup.ts";
 import { readManifest } from "../src/output/run_folder.ts";
 import { caseQuality } from "../src/quality.ts";
 import { runMain } from "./support/cli_process.ts";
+import { readCsv } from "./support/csv.ts";
 import { ROOT, tempDir, writeSpec } from "./support/temp.ts";
 
 /** A call that spins for `ms` milliseconds, counting its calls. */
@@ -160,12 +159,7 @@ bench:
       const { code, stdout } = await runMain([file, "--out", outputDir]);
       expect(code).toBe(0);
       const manifest = readManifest(outputDir);
-      const rows = parse(fs.readFileSync(path.join(outputDir, "results.csv"), "utf8"), {
-        columns: true,
-      }) as Record<
-        string,
-        string
-      >[];
+      const rows = readCsv(path.join(outputDir, "results.csv"));
       expect(rows).toHaveLength(2);
       for (const row of rows) {
         // 40 ms calls: the deadline (80 % of 1000 ms) allows about 20 of the 40 samples asked for.

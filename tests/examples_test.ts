@@ -1,18 +1,14 @@
 import { afterAll, describe, expect, test } from "bun:test";
 import fs from "node:fs";
 import path from "node:path";
-import { parse } from "csv-parse/sync";
 import { runSpec } from "../mod.ts";
 import { checkProfiler } from "../testing.ts";
 import cpuTime from "../examples/cpu_time/cpu_time.ts";
 import { ROOT, tempDir, writeSpec } from "./support/temp.ts";
+import { readCsv } from "./support/csv.ts";
 
 const scratch = tempDir();
 afterAll(() => fs.rmSync(scratch, { recursive: true, force: true }));
-
-function readCsv(file: string): Record<string, string>[] {
-  return parse(fs.readFileSync(file, "utf8"), { columns: true });
-}
 
 describe("example plugin loaded by relative path (examples/cpu_time)", () => {
   test("its spec runs it: metrics in results.csv, a per-case table, a report", async () => {

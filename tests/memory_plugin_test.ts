@@ -1,19 +1,15 @@
 import { afterAll, describe, expect, test } from "bun:test";
 import fs from "node:fs";
 import path from "node:path";
-import { parse } from "csv-parse/sync";
 import { loadSpec, planRun, runSpec } from "../mod.ts";
 import softmax from "../kernels/softmax.ts";
 import memory from "../plugins/memory/mod.ts";
 import { ROOT, tempDir, writeSpec } from "./support/temp.ts";
+import { readCsv } from "./support/csv.ts";
 
 const fixtures = path.join(ROOT, "tests", "fixtures");
 const scratch = tempDir();
 afterAll(() => fs.rmSync(scratch, { recursive: true, force: true }));
-
-function readCsv(file: string): Record<string, string>[] {
-  return parse(fs.readFileSync(file, "utf8"), { columns: true });
-}
 
 function spec(kernel: string, params: string, plugins: string): string {
   const dir = fs.mkdtempSync(path.join(scratch, "spec-"));

@@ -6,8 +6,8 @@
 import { describe, expect, test } from "bun:test";
 import fs from "node:fs";
 import path from "node:path";
-import { parse } from "csv-parse/sync";
 import { runSpec } from "../mod.ts";
+import { readCsv } from "./support/csv.ts";
 import { ROOT, smallSpec, tempDir, writeSpec } from "./support/temp.ts";
 
 const plugin = path.join(ROOT, "tests", "fixtures", "plugins", "declared.ts");
@@ -16,12 +16,7 @@ async function run(metrics: string) {
   const dir = tempDir();
   const file = writeSpec(dir, smallSpec(`plugins:\n  - ${plugin}: { metrics: ${metrics} }\n`));
   const { manifest, outputDir } = await runSpec(file, { outputDir: path.join(dir, "out") });
-  const rows = parse(fs.readFileSync(path.join(outputDir, "results.csv"), "utf8"), {
-    columns: true,
-  }) as Record<
-    string,
-    string
-  >[];
+  const rows = readCsv(path.join(outputDir, "results.csv"));
   const metadata = JSON.parse(fs.readFileSync(path.join(outputDir, "results.csv-metadata.json"), "utf8"));
   return { manifest, rows, metadata };
 }

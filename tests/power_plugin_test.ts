@@ -2,7 +2,6 @@ import { afterAll, describe, expect, test } from "bun:test";
 import { execFileSync, spawnSync } from "node:child_process";
 import fs from "node:fs";
 import path from "node:path";
-import { parse } from "csv-parse/sync";
 import * as v from "valibot";
 import { loadSpec, planRun, runSpec } from "../mod.ts";
 import { powerOptions } from "../plugins/power/options.ts";
@@ -10,6 +9,7 @@ import { PowerSampler } from "../plugins/power/sampler.ts";
 import { resolveSource } from "../plugins/power/sources/mod.ts";
 import { windowEnergy } from "../plugins/power/window.ts";
 import { ROOT, tempDir, writeSpec } from "./support/temp.ts";
+import { readCsv } from "./support/csv.ts";
 
 const fixtures = path.join(ROOT, "tests", "fixtures");
 const scratch = tempDir();
@@ -17,10 +17,6 @@ afterAll(() => fs.rmSync(scratch, { recursive: true, force: true }));
 
 const BUDGET =
   "bench:\n  min_samples: 3\n  max_samples: 20\n  min_time_ms: 1\n  max_time_ms: 200\n  warmup: 1\n";
-
-function readCsv(file: string): Record<string, string>[] {
-  return parse(fs.readFileSync(file, "utf8"), { columns: true });
-}
 
 /** A one-kernel spec in a fresh folder with the given plugins block; returns the spec file. */
 function spec(

@@ -2,19 +2,15 @@ import { describe, expect, test } from "bun:test";
 import fs from "node:fs";
 import path from "node:path";
 import process from "node:process";
-import { parse } from "csv-parse/sync";
 import { loadSpec, planRun, runPlan, runSpec } from "../mod.ts";
 import { ROOT, smallSpec, tempDir, writeSpec } from "./support/temp.ts";
 import { readCalls } from "./fixtures/plugins/call_log.ts";
+import { readCsv } from "./support/csv.ts";
 
 const fixtures = path.join(ROOT, "tests", "fixtures");
 
 function specIn(dir: string, text: string): string {
   return writeSpec(dir, text);
-}
-
-function readCsv(file: string): Record<string, string>[] {
-  return parse(fs.readFileSync(file, "utf8"), { columns: true });
 }
 
 describe("a run writes results.csv, per-case CSVs and a manifest", () => {

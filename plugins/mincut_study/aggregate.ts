@@ -116,7 +116,7 @@ export function otherAxes(cases: CaseOutcome[]): string[] {
  * per-sample rows), KV-cache reduction (mean of 1 − kept/total), peak RSS (largest case peak from
  * the memory plugin), energy per sample (mean over samples of the case's joules per call from the
  * power plugin), p95 over the samples of each sample's latency (nearest rank) and accuracy (pass
- * rate). A sample's latency is its case's median time per call from the latency plugin (mitata,
+ * rate). A sample's latency is its case's median time per call from the latency plugin (the timed loop,
  * many calls), or its own single timed call where the latency plugin is absent: single calls on a
  * shared machine are too noisy for a ±10 % criterion.
  *

@@ -46,11 +46,11 @@ const pluginEntry = v.union([
 
 const budget = v.pipe(
   v.strictObject({
-    /** Samples mitata takes at least. */
+    /** Samples the timed loop takes at least (unless the case's deadline comes first). */
     min_samples: v.optional(positiveInt("a positive integer"), 12),
-    /** Samples mitata takes at most. */
+    /** Samples the timed loop takes at most. */
     max_samples: v.optional(positiveInt("a positive integer"), 100_000),
-    /** Measured time mitata accumulates before stopping, in milliseconds. */
+    /** Timed time to accumulate before stopping, in milliseconds (also the warm-up floor when under 100). */
     min_time_ms: v.optional(nonNegative("a non-negative number of milliseconds"), 500),
     /** Wall-clock cap of one case's timed loop, in milliseconds. */
     max_time_ms: v.optional(
@@ -60,7 +60,7 @@ const budget = v.pipe(
       ),
       10_000,
     ),
-    /** Untimed calls before measuring. */
+    /** Untimed calls at least before measuring (0: none); more until the time per call settles. */
     warmup: v.optional(
       v.pipe(
         v.number("a non-negative integer"),

@@ -1,7 +1,7 @@
 /**
  * Measures cases: the work a worker process does for the supervisor (and what `--in-process`
  * does in the supervisor's own process). Per case: inputs → `kernel.prepare` → evaluation
- * samples → plugins' `start` → mitata `measure()` → plugins' `stop` and `tables`. It announces
+ * samples → plugins' `start` → warm-up and timed loop (measure/sampler.ts) → plugins' `stop` and `tables`. It announces
  * each phase before entering it, so that a case that never returns can be named by where it hung.
  *
  * @example
