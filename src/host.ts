@@ -28,6 +28,7 @@ import type {
   Sample,
   Table,
 } from "./contracts.ts";
+import { PROFILER_HOOKS, strayKeysProblem } from "./definition_keys.ts";
 import { describe, PluginError } from "./errors.ts";
 import type { PluginStatus } from "./output/manifest.ts";
 import { CORE_COLUMNS, metricColumn } from "./output/result_rows.ts";
@@ -129,6 +130,7 @@ export class PluginHost {
           "create",
           () => definition.create(plugin.options, this.#context),
         );
+        checkInstance(definition.name, instance);
         this.#active.push({ name: definition.name, instance });
         await this.#guard(definition.name, "setup", () => instance.setup?.(run));
       } catch (error) {
@@ -205,7 +207,10 @@ export class PluginHost {
     const tables: Table[] = [];
     for (const { name, instance } of this.#usable()) {
       const own = await this.#guard(name, "tables", () => instance.tables?.(ctx) ?? []);
-      for (const table of own) checkTableCells(name, table);
+      for (const table of own) {
+        checkTableName(name, table);
+        checkTableCells(name, table);
+      }
       tables.push(...own);
     }
     return tables;
@@ -351,6 +356,44 @@ function checkDeclared(
       name,
       "stop",
       `returned ${key} = ${JSON.stringify(value)}; its metrics declaration says ${description.type}`,
+    );
+  }
+}
+
+/**
+ * What `create` returned is a set of hooks with a `stop`, and nothing else: a misspelt hook
+ * (`stpo`, `teardwon`) fails the plugin here, named, instead of being silently never called.
+ */
+function checkInstance(name: string, instance: unknown): asserts instance is ProfilerInstance {
+  if (typeof instance !== "object" || instance === null) {
+    throw new PluginError(
+      "PLUGIN_INVALID",
+      name,
+      "create",
+      `returned ${
+        instance === null ? "null" : typeof instance
+      }; expected an object of hooks with at least stop(ctx, measurement)`,
+    );
+  }
+  const problem = strayKeysProblem(instance, PROFILER_HOOKS, "hook") ??
+    (typeof (instance as ProfilerInstance).stop === "function"
+      ? undefined
+      : "no stop(ctx, measurement) hook, which every profiler needs");
+  if (problem) throw new PluginError("PLUGIN_INVALID", name, "create", `returned ${problem}`);
+}
+
+/**
+ * A plugin's table is its own: named after the plugin (`latency`), or prefixed with its name
+ * (`latency-raw`, `latency_raw`), so no plugin can write into another's `<table>/` folder.
+ */
+function checkTableName(name: string, table: Table): void {
+  const own = table.name === name || table.name.startsWith(`${name}-`) || table.name.startsWith(`${name}_`);
+  if (!own) {
+    throw new PluginError(
+      "PLUGIN_RESULT",
+      name,
+      undefined,
+      `tables returned a table named "${table.name}"; expected "${name}" or a name starting with "${name}-" (a plugin writes only its own tables)`,
     );
   }
 }

@@ -13,12 +13,20 @@
 import * as v from "valibot";
 import type { KernelDefinition, Origin, ProfilerDefinition } from "./contracts.ts";
 import { SpecError } from "./errors.ts";
-import { classifyReference, importReference, InvalidReference, ReferenceNotFound } from "./modules.ts";
+import {
+  classifyReference,
+  importReference,
+  InvalidReference,
+  ReferenceNotFound,
+  resolveReference,
+} from "./modules.ts";
 import { issueToError } from "./spec/issues.ts";
 import type { LoadedSpec } from "./spec/load.ts";
 import type { FieldPath } from "./spec/yaml_source.ts";
 import { builtinKernels } from "../kernels/mod.ts";
 import { builtinProfilers } from "../plugins/mod.ts";
+import { KERNEL_KEYS, PROFILER_KEYS, strayKeysProblem } from "./definition_keys.ts";
+import { loadFailure } from "./load_error.ts";
 
 /** A kernel named by the spec. */
 export interface ResolvedKernel {
@@ -65,7 +73,7 @@ export async function resolveKernel(loaded: LoadedSpec, ref: string, at: FieldPa
   if (builtin) return { ref, origin: "builtin", definition: builtin };
   const mod = await importModule(loaded, ref, at, "kernel", Object.keys(builtinKernels));
   const definition = (mod.default ?? mod.kernel) as KernelDefinition | undefined;
-  const problem = kernelShapeProblem(definition);
+  const problem = kernelShapeProblem(definition) ?? strayKeysProblem(definition!, KERNEL_KEYS, "key");
   if (problem) {
     throw new SpecError(
       "SPEC_KERNEL_INVALID",
@@ -138,6 +146,10 @@ async function loadProfiler(
       where,
     );
   }
+  const stray = strayKeysProblem(definition, PROFILER_KEYS, "key");
+  if (stray) {
+    throw new SpecError("SPEC_PLUGIN_INVALID", `plugin "${ref}" has ${stray}`, where);
+  }
   if (definition.apiVersion !== 1) {
     throw new SpecError(
       "SPEC_PLUGIN_API_VERSION",
@@ -179,8 +191,14 @@ async function importModule(
         cause,
       });
     }
-    const reason = cause instanceof Error ? cause.message.split("\n")[0] : String(cause);
-    throw new SpecError("SPEC_MODULE_LOAD", `cannot load ${what} "${ref}": ${reason}`, where, { cause });
+    throw new SpecError(
+      "SPEC_MODULE_LOAD",
+      `cannot load ${what} "${ref}": ${loadFailure(cause, modulePath(ref, loaded.dir))}`,
+      where,
+      {
+        cause,
+      },
+    );
   }
 }
 
@@ -196,4 +214,13 @@ function kernelShapeProblem(definition: KernelDefinition | undefined): string | 
     return "params must be a valibot object schema";
   }
   return undefined;
+}
+
+/** The file a reference names, where it can be found (for locating a syntax error in it). */
+function modulePath(ref: string, dir: string): string | undefined {
+  try {
+    return resolveReference(ref, dir);
+  } catch {
+    return undefined;
+  }
 }

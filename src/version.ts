@@ -10,7 +10,7 @@
  */
 
 /** Semantic version of this attnbench. */
-export const VERSION = "0.1.0";
+export const VERSION = "0.2.0";
 
 /** Version of the manifest.json layout (2: per-case metrics, sessions, limits, process, errors). */
 export const MANIFEST_SCHEMA_VERSION = 2;

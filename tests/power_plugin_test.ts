@@ -134,6 +134,19 @@ describe("power plugin: source, fallback and what the manifest says", () => {
     );
   });
 
+  test("a source that reads a non-finite value fails the case, naming the source and the reader", async () => {
+    const file = spec(
+      `  - power: { source: ${path.join(fixtures, "power", "nan_meter.ts")}, interval_ms: 5 }\n`,
+      path.join(fixtures, "kernels", "busy.ts"),
+      "params:\n  seq_len: 4\n  d: 4\n  ms: 60\n",
+    );
+    const { manifest } = await runSpec(file, { outputDir: path.join(path.dirname(file), "out") });
+    expect(manifest.cases[0].status).toBe("failed");
+    expect(manifest.cases[0].error).toMatch(
+      /power source nan-meter failed while sampling: power source "nan-meter" readWatts\(\) returned NaN; expected a finite number of watts$/,
+    );
+  });
+
   test("a long synchronous kernel call is sampled all the way through by the worker", async () => {
     const file = spec(
       "  - power: { source: mock, interval_ms: 5 }\n",

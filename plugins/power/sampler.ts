@@ -30,6 +30,7 @@ import {
   STATE,
 } from "./sampler_protocol.ts";
 import type { SourceRef } from "./sources/mod.ts";
+import { siblingModule } from "../../src/module_url.ts";
 
 /** Longest wait for the worker to detect its source (NVML initialisation can take seconds). */
 const START_TIMEOUT_MS = 30_000;
@@ -105,7 +106,7 @@ export class PowerSampler {
       options,
       interval_ms: options.interval_ms,
     };
-    const worker = new Worker(new URL("./sampler_worker.ts", import.meta.url), { workerData: data });
+    const worker = new Worker(siblingModule(import.meta.url, "sampler_worker"), { workerData: data });
     const exit = new Promise<void>((resolve) => worker.once("exit", () => resolve()));
     const message = await firstMessage(worker, describeRef(ref)).catch(async (err) => {
       await worker.terminate();

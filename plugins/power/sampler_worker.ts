@@ -86,8 +86,10 @@ async function sampleUntilStopped(meter: PowerSource): Promise<void> {
 function sample(meter: PowerSource): number | Promise<number> {
   const before = wallMicros();
   const joules = meter.readEnergyJoules ? meter.readEnergyJoules() : NaN;
-  if (typeof joules !== "number") return joules.then((j) => readWatts(meter, before, j));
-  return readWatts(meter, before, joules);
+  if (joules instanceof Promise) {
+    return joules.then((j) => readWatts(meter, before, reading(meter, "readEnergyJoules", j)));
+  }
+  return readWatts(meter, before, meter.readEnergyJoules ? reading(meter, "readEnergyJoules", joules) : NaN);
 }
 
 function readWatts(meter: PowerSource, before: number, joules: number): number | Promise<number> {
@@ -95,9 +97,19 @@ function readWatts(meter: PowerSource, before: number, joules: number): number |
   const watts = meter.readWatts ? meter.readWatts() : NaN;
   const stamp = (w: number): number => {
     const at = meter.readEnergyJoules ? (before + between) / 2 : (between + wallMicros()) / 2;
-    return store(at, w, joules);
+    return store(at, meter.readWatts ? reading(meter, "readWatts", w) : NaN, joules);
   };
-  return typeof watts === "number" ? stamp(watts) : watts.then(stamp);
+  return watts instanceof Promise ? watts.then(stamp) : stamp(watts);
+}
+
+/** A reader's value, which must be a finite number: anything else stops the sampler, naming the source. */
+function reading(meter: PowerSource, reader: "readEnergyJoules" | "readWatts", value: unknown): number {
+  if (typeof value === "number" && Number.isFinite(value)) return value;
+  throw new Error(
+    `power source "${meter.name}" ${reader}() returned ${
+      typeof value === "number" ? value : JSON.stringify(value) ?? String(value)
+    }; expected a finite number of ${reader === "readWatts" ? "watts" : "joules"}`,
+  );
 }
 
 function store(timestamp_us: number, watts: number, joules: number): number {

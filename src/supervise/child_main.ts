@@ -25,6 +25,7 @@ import {
   type WorkerMessage,
   writeMessageSync,
 } from "./protocol.ts";
+import { siblingModule } from "../module_url.ts";
 
 const WATCHDOG_INTERVAL_MS = 250;
 /** Exit code after an uncaught error, so the supervisor can tell it from a kernel's own `process.exit`. */
@@ -32,7 +33,7 @@ const UNCAUGHT_EXIT_CODE = 70;
 
 const send = (message: WorkerMessage): void => writeMessageSync(WORKER_MESSAGE_FD, message);
 
-new Worker(new URL("./watchdog_worker.ts", import.meta.url), {
+new Worker(siblingModule(import.meta.url, "watchdog_worker"), {
   workerData: { parent: process.ppid, interval_ms: WATCHDOG_INTERVAL_MS },
 }).unref();
 

@@ -17,7 +17,7 @@
  * @module
  */
 import { type ChildProcess, spawn } from "node:child_process";
-import path from "node:path";
+import { fileURLToPath } from "node:url";
 import process from "node:process";
 import type { Readable } from "node:stream";
 import { AttnbenchError } from "../errors.ts";
@@ -38,6 +38,7 @@ import {
 } from "./protocol.ts";
 import { residentBytes } from "./rss.ts";
 import { type CaseWorker, WorkerLost } from "./worker.ts";
+import { siblingModule } from "../module_url.ts";
 
 /** Limits and sinks of a worker process. */
 export interface ChildWorkerOptions {
@@ -53,10 +54,7 @@ export interface ChildWorkerOptions {
   memoryPollMs?: number;
 }
 
-const SCRIPT = path.join(
-  import.meta.dirname ?? path.dirname(new URL(import.meta.url).pathname),
-  "child_main.ts",
-);
+const SCRIPT = fileURLToPath(siblingModule(import.meta.url, "child_main"));
 const STDERR_TAIL_CHARS = 16_384;
 
 interface Pending {

@@ -22,6 +22,7 @@ import type { PowerSource } from "../source.ts";
 import { constantPowerSource, tracePowerSource } from "./mock.ts";
 import { nvmlSource } from "./nvml.ts";
 import { raplSource } from "./rapl.ts";
+import { POWER_SOURCE_KEYS, strayKeysProblem } from "../../../src/definition_keys.ts";
 
 /**
  * A built-in power source: what it measures, which power options configure it, and how to make it.
@@ -137,6 +138,8 @@ export async function openSource(ref: SourceRef, options: PowerOptions): Promise
         "without a name and detect(); expected a default export made with definePowerSource({ name, detect, readEnergyJoules?, readWatts? })",
     );
   }
+  const stray = strayKeysProblem(source, POWER_SOURCE_KEYS, "key");
+  if (stray) throw new Error(`power source "${ref.ref}" has ${stray}`);
   return source as PowerSource;
 }
 

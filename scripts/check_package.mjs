@@ -1,0 +1,225 @@
+// Checks the npm package the way a user gets it: `npm pack`, then in an empty folder
+// `npm install` of the tarball and of the example plugin's own tarball, and then
+//   - the tarball holds the built JavaScript, its types and the .wasm kernels, and no tests;
+//   - `attnbench --version` through the installed bin;
+//   - a spec (latency, power with the mock source in its sampler worker, and the example plugin
+//     by package name) run by the bin under Node and by Bun, with the same config hashes as the
+//     repository's own cli.ts under Deno;
+//   - a TypeScript file importing `defineProfiler` from "attnbench" type-checks with
+//     `tsc --strict --module nodenext`.
+// Prints one line per check, writes them as JUnit XML (for .ci/run's count) to the path given with
+// --junit, and exits 1 if any failed.
+//
+//   node scripts/check_package.mjs [--junit .tmp/junit/package.xml]
+import { execFileSync } from "node:child_process";
+import fs from "node:fs";
+import { createRequire } from "node:module";
+import os from "node:os";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+
+const root = fileURLToPath(new URL("..", import.meta.url));
+const bin = (name) => path.join(root, "node_modules", ".bin", name);
+const junitAt = process.argv.indexOf("--junit");
+const junit = junitAt > 0 ? process.argv[junitAt + 1] : undefined;
+const scratch = fs.mkdtempSync(path.join(os.tmpdir(), "attnbench-package-"));
+const results = [];
+
+function run(command, args, cwd) {
+  return execFileSync(command, args, { cwd, encoding: "utf8", stdio: ["ignore", "pipe", "pipe"] });
+}
+
+function check(name, body) {
+  try {
+    body();
+    results.push({ name });
+    console.log(`ok: ${name}`);
+  } catch (error) {
+    const message = `${error.message}${error.stderr ? `\n${String(error.stderr).slice(-2000)}` : ""}`;
+    results.push({ name, message });
+    console.log(`FAIL: ${name}\n  ${message.replace(/\n/g, "\n  ")}`);
+  }
+}
+
+function expect(condition, message) {
+  if (!condition) throw new Error(message);
+}
+
+function hashes(dir) {
+  const [header, ...rows] = fs.readFileSync(path.join(dir, "results.csv"), "utf8").trim().split("\n");
+  const at = header.split(",").indexOf("config_hash");
+  return rows.map((row) => row.split(",")[at]);
+}
+
+const version = JSON.parse(fs.readFileSync(path.join(root, "package.json"), "utf8")).version;
+const packs = path.join(scratch, "packs");
+fs.mkdirSync(packs);
+let tarball;
+let example;
+check("npm pack builds the package", () => {
+  run("npm", ["pack", "--silent", "--pack-destination", packs], root);
+  tarball = path.join(packs, `attnbench-${version}.tgz`);
+  expect(fs.existsSync(tarball), `no ${tarball}`);
+  run(
+    "npm",
+    ["pack", "--silent", "--pack-destination", packs],
+    path.join(root, "examples", "attnbench-plugin-throughput"),
+  );
+  example = fs.readdirSync(packs).map((f) => path.join(packs, f)).find((f) =>
+    f.includes("plugin-throughput")
+  );
+  expect(example, "the example plugin did not pack");
+});
+
+check("the tarball holds dist/ with types and the .wasm kernels, and no tests", () => {
+  const files = run("tar", ["-tzf", tarball]).trim().split("\n");
+  for (
+    const needed of [
+      "cli.js",
+      "mod.js",
+      "mod.d.ts",
+      "testing.js",
+      "testing.d.ts",
+      "kernels/wasm/build/attention.wasm",
+    ]
+  ) {
+    expect(files.includes(`package/dist/${needed}`), `package/dist/${needed} is missing`);
+  }
+  const tests = files.filter((f) => f.startsWith("package/tests/") || /_test\.(ts|js)$/.test(f));
+  expect(tests.length === 0, `tests packed: ${tests.slice(0, 3).join(", ")}`);
+  expect(!files.some((f) => f.endsWith(".ts") && !f.endsWith(".d.ts")), "TypeScript sources packed");
+});
+
+const consumer = path.join(scratch, "consumer");
+fs.mkdirSync(consumer);
+fs.writeFileSync(
+  path.join(consumer, "package.json"),
+  JSON.stringify({ name: "consumer", private: true, type: "module" }),
+);
+check("npm install of the tarball and the example plugin's tarball, in an empty folder", () => {
+  run("npm", ["install", "--no-audit", "--no-fund", tarball, example], consumer);
+});
+
+check("npx attnbench --version", () => {
+  const out = run("npx", ["--no-install", "attnbench", "--version"], consumer).trim();
+  expect(out === `attnbench ${version}`, `printed ${JSON.stringify(out)}`);
+});
+
+const spec = path.join(consumer, "spec.yaml");
+fs.writeFileSync(
+  spec,
+  `version: 1
+name: package-check
+kernel: softmax
+params:
+  seq_len: [8, 16]
+  d: 4
+bench: { min_samples: 3, max_samples: 20, min_time_ms: 1, max_time_ms: 200, warmup: 1 }
+plugins:
+  - latency
+  - power: { source: mock }
+  - attnbench-plugin-throughput: { percentile: 95 }
+`,
+);
+const out = (name) => path.join(consumer, `out-${name}`);
+check("the repository's cli.ts runs the spec under Deno (the reference hashes)", () => {
+  run(bin("deno"), ["run", "-A", path.join(root, "cli.ts"), spec, "--out", out("deno"), "-q"], consumer);
+});
+for (
+  const [runtime, command, args] of [
+    ["Node", "npx", ["--no-install", "attnbench"]],
+    ["Bun", bin("bun"), [path.join(consumer, "node_modules", "attnbench", "dist", "cli.js")]],
+  ]
+) {
+  check(
+    `the installed attnbench runs the spec under ${runtime}: same config hashes, plugin columns filled`,
+    () => {
+      const dir = out(runtime.toLowerCase());
+      run(command, [...args, spec, "--out", dir, "-q"], consumer);
+      const reference = hashes(out("deno"));
+      expect(reference.length === 2, `Deno's results.csv has ${reference.length} rows`);
+      expect(JSON.stringify(hashes(dir)) === JSON.stringify(reference), `${hashes(dir)} ≠ ${reference}`);
+      const manifest = JSON.parse(fs.readFileSync(path.join(dir, "manifest.json"), "utf8"));
+      expect(
+        manifest.environment.runtime === runtime.toLowerCase(),
+        `runtime ${manifest.environment.runtime}`,
+      );
+      for (const plugin of manifest.plugins) {
+        expect(plugin.status === "active", `${plugin.name}: ${plugin.status} ${plugin.reason ?? ""}`);
+      }
+      for (const c of manifest.cases) {
+        expect(c.status === "ok", `case ${c.config_hash.slice(0, 8)}: ${c.error}`);
+        expect(c.metrics.power.source === "mock", "no power figures from the sampler worker");
+        expect(c.metrics.throughput.tokens_per_s > 0, "no throughput figures");
+      }
+    },
+  );
+}
+
+check("under Node, a plugin that does not parse is reported with file:line:column (exit 2)", () => {
+  fs.writeFileSync(
+    path.join(consumer, "broken.js"),
+    'export default {\n  name: "broken",\n  create: () => ({ stop: () => ({}) ),\n};\n',
+  );
+  const text = fs.readFileSync(spec, "utf8").replace(/plugins:[\s\S]*$/, "plugins: [./broken.js]\n");
+  fs.writeFileSync(path.join(consumer, "broken.yaml"), text);
+  let stderr = "";
+  try {
+    run("npx", ["--no-install", "attnbench", "validate", "broken.yaml"], consumer);
+  } catch (error) {
+    expect(error.status === 2, `exit ${error.status}`);
+    stderr = String(error.stderr);
+  }
+  expect(/broken\.js:3:37: SyntaxError: Unexpected token/.test(stderr), `stderr: ${stderr}`);
+});
+
+check(
+  "a TypeScript file importing defineProfiler from attnbench type-checks (tsc --strict --module nodenext)",
+  () => {
+    fs.writeFileSync(
+      path.join(consumer, "calls.ts"),
+      `import { defineProfiler, type Measurement } from "attnbench";
+export default defineProfiler({
+  name: "calls",
+  apiVersion: 1,
+  metrics: { total: { type: "integer", description: "calls" } },
+  create: () => ({ stop: (_ctx, m: Measurement) => ({ total: m.total_calls }) }),
+});
+`,
+    );
+    const tsc = createRequire(import.meta.url).resolve("typescript/bin/tsc");
+    run(process.execPath, [
+      tsc,
+      "--strict",
+      "--module",
+      "nodenext",
+      "--moduleResolution",
+      "nodenext",
+      "--noEmit",
+      "calls.ts",
+    ], consumer);
+  },
+);
+
+if (junit) {
+  const escape = (text) =>
+    text.replace(/[<>&"]/g, (c) => ({ "<": "&lt;", ">": "&gt;", "&": "&amp;", '"': "&quot;" })[c]);
+  const cases = results.map((r) =>
+    r.message === undefined
+      ? `  <testcase name="${escape(r.name)}"/>`
+      : `  <testcase name="${escape(r.name)}"><failure message="${escape(r.message.split("\n")[0])}">${
+        escape(r.message)
+      }</failure></testcase>`
+  );
+  fs.mkdirSync(path.dirname(junit), { recursive: true });
+  fs.writeFileSync(
+    junit,
+    `<?xml version="1.0"?>\n<testsuites>\n<testsuite name="package">\n${
+      cases.join("\n")
+    }\n</testsuite>\n</testsuites>\n`,
+  );
+}
+fs.rmSync(scratch, { recursive: true, force: true });
+const failed = results.filter((r) => r.message !== undefined).length;
+console.log(`package checks: ${results.length - failed} passed, ${failed} failed`);
+process.exit(failed ? 1 : 0);
