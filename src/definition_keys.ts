@@ -65,11 +65,26 @@ export const POWER_SOURCE_KEYS: readonly string[] = [
  * ```
  */
 export function strayKeys(value: object, allowed: readonly string[]): string[] {
-  return Object.keys(value).filter((key) => !allowed.includes(key)).map((key) => {
-    const guess = closest(key, allowed as string[]);
-    const near = distance(key, guess) <= Math.max(2, Math.floor(key.length / 3));
-    return near ? `"${key}" (did you mean "${guess}"?)` : `"${key}"`;
-  });
+  return Object.keys(value).filter((key) => !allowed.includes(key)).map((key) =>
+    `"${key}"${meant(key, allowed)}`
+  );
+}
+
+/**
+ * ` (did you mean "x"?)` when one of `known` is within an edit distance of 2 (or a third of the
+ * word's length) of `word`, else `""`.
+ *
+ * @example
+ * ```ts
+ * meant("sofmax", ["softmax", "flash"]); // ' (did you mean "softmax"?)'
+ * ```
+ */
+export function meant(word: string, known: readonly string[]): string {
+  if (known.length === 0) return "";
+  const guess = closest(word, known as string[]);
+  return distance(word, guess) <= Math.max(2, Math.floor(word.length / 3))
+    ? ` (did you mean "${guess}"?)`
+    : "";
 }
 
 /**

@@ -101,6 +101,7 @@ export class PluginHost {
         origin: plugin.origin,
         options: plugin.options,
         status: "active",
+        ...(plugin.package ? { package: plugin.package } : {}),
         ...(definition.metrics ? { metrics: definition.metrics } : {}),
       };
       this.#statuses.push(status);

@@ -14,7 +14,7 @@
 import fs from "node:fs";
 import path from "node:path";
 import process from "node:process";
-import { pathToFileURL } from "node:url";
+import { fileURLToPath, pathToFileURL } from "node:url";
 import validatePackageName from "validate-npm-package-name";
 
 /** How a reference is to be found. */
@@ -89,12 +89,40 @@ export function resolveReference(ref: string, specDir: string): string {
     if (!fs.existsSync(file)) throw new ReferenceNotFound(`file ${file} does not exist`);
     return file;
   }
-  for (const start of [specDir, process.cwd()]) {
-    const entry = findPackageEntry(ref, start);
-    if (entry) return entry;
-  }
-  throw new ReferenceNotFound(`no installed package "${ref}" in node_modules above ${specDir}`);
+  return findPackage(ref, specDir).entry;
 }
+
+/** An installed package a reference names: its entry file, name and version. */
+export interface InstalledPackage {
+  entry: string;
+  name: string;
+  version: string | null;
+}
+
+/**
+ * The installed package a package reference names, looked up in order: the `node_modules` beside
+ * the spec and above it, then above the working directory, then the ones attnbench itself is
+ * installed in (so a plugin installed beside attnbench is found wherever the spec lives). Throws a
+ * {@link ReferenceNotFound} that lists every folder searched.
+ *
+ * @example
+ * ```ts
+ * findPackage("attnbench-plugin-throughput", "/work/specs").version; // "1.0.0"
+ * ```
+ */
+export function findPackage(ref: string, specDir: string): InstalledPackage {
+  const searched: string[] = [];
+  for (const start of [specDir, process.cwd(), HOST_DIR]) {
+    const found = findPackageFrom(ref, start, searched);
+    if (found) return found;
+  }
+  throw new ReferenceNotFound(
+    `no installed package "${ref}"; searched ${searched.join(", ")}`,
+  );
+}
+
+/** Where this module is: attnbench's own folder, inside the node_modules it is installed in. */
+const HOST_DIR = path.dirname(fileURLToPath(import.meta.url));
 
 /**
  * Imports the module a path or package reference points to.
@@ -109,10 +137,12 @@ export async function importReference(ref: string, specDir: string): Promise<Rec
   return await import(pathToFileURL(file).href) as Record<string, unknown>;
 }
 
-function findPackageEntry(ref: string, from: string): string | undefined {
+function findPackageFrom(ref: string, from: string, searched: string[]): InstalledPackage | undefined {
   const { name, subpath } = splitPackageReference(ref);
   for (let dir = path.resolve(from);; dir = path.dirname(dir)) {
-    const root = path.join(dir, "node_modules", name);
+    const modules = path.join(dir, "node_modules");
+    if (!searched.includes(modules)) searched.push(modules);
+    const root = path.join(modules, name);
     const manifest = path.join(root, "package.json");
     if (fs.existsSync(manifest)) {
       const pkg = JSON.parse(fs.readFileSync(manifest, "utf8")) as PackageManifest;
@@ -124,13 +154,14 @@ function findPackageEntry(ref: string, from: string): string | undefined {
           `package "${name}" points its entry ${target} outside its own folder ${root}`,
         );
       }
-      return entry;
+      return { entry, name, version: typeof pkg.version === "string" ? pkg.version : null };
     }
     if (path.dirname(dir) === dir) return undefined;
   }
 }
 
 interface PackageManifest {
+  version?: unknown;
   exports?: string | Record<string, ExportTarget>;
   module?: string;
   main?: string;

@@ -15,6 +15,7 @@ import type { KernelDefinition, Origin, ProfilerDefinition } from "./contracts.t
 import { SpecError } from "./errors.ts";
 import {
   classifyReference,
+  findPackage,
   importReference,
   InvalidReference,
   ReferenceNotFound,
@@ -25,7 +26,7 @@ import type { LoadedSpec } from "./spec/load.ts";
 import type { FieldPath } from "./spec/yaml_source.ts";
 import { builtinKernels } from "../kernels/mod.ts";
 import { builtinProfilers } from "../plugins/mod.ts";
-import { KERNEL_KEYS, PROFILER_KEYS, strayKeysProblem } from "./definition_keys.ts";
+import { KERNEL_KEYS, meant, PROFILER_KEYS, strayKeysProblem } from "./definition_keys.ts";
 import { loadFailure } from "./load_error.ts";
 
 /** A kernel named by the spec. */
@@ -45,6 +46,14 @@ export interface ResolvedPlugin {
   options: unknown;
   /** Position in the spec's plugin list. */
   index: number;
+  /** The npm package it was loaded from, for a package reference. */
+  package?: PackageVersion;
+}
+
+/** Name and version of an installed package (version `null` when its package.json has none). */
+export interface PackageVersion {
+  name: string;
+  version: string | null;
 }
 
 /**
@@ -114,12 +123,14 @@ export async function resolvePlugins(loaded: LoadedSpec): Promise<ResolvedPlugin
       if (!result.success) throw issueToError(result.issues, at, loaded.source, definition.options);
       options = result.output;
     }
+    const origin = definition === builtinProfilers[ref] ? "builtin" : classifyReference(ref);
     resolved.push({
       ref,
-      origin: definition === builtinProfilers[ref] ? "builtin" : classifyReference(ref),
+      origin,
       definition,
       options,
       index,
+      ...(origin === "package" ? packageOf(ref, loaded.dir) : {}),
     });
   }
   return resolved;
@@ -184,9 +195,9 @@ async function importModule(
     if (cause instanceof ReferenceNotFound) {
       const message = classifyReference(ref) === "path"
         ? `${what} path "${ref}" does not exist (${cause.message}); expected a file relative to the spec`
-        : `unknown ${what} "${ref}"; expected a built-in ${what} (${
+        : `unknown ${what} "${ref}"${meant(ref, builtins)}; expected a built-in ${what} (${
           builtins.join(", ")
-        }), a relative path (./my_${what}.ts) or an installed package`;
+        }), a relative path (./my_${what}.ts) or an installed package (${cause.message})`;
       throw new SpecError(what === "kernel" ? "SPEC_UNKNOWN_KERNEL" : "SPEC_UNKNOWN_PLUGIN", message, where, {
         cause,
       });
@@ -222,5 +233,15 @@ function modulePath(ref: string, dir: string): string | undefined {
     return resolveReference(ref, dir);
   } catch {
     return undefined;
+  }
+}
+
+/** `{ package: { name, version } }` of an installed package reference (empty when not found). */
+function packageOf(ref: string, dir: string): { package?: PackageVersion } {
+  try {
+    const { name, version } = findPackage(ref, dir);
+    return { package: { name, version } };
+  } catch {
+    return {};
   }
 }

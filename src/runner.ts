@@ -248,6 +248,7 @@ async function startManifest(
     origin: p.origin,
     options: p.options,
     status: "active" as const,
+    ...(p.package ? { package: p.package } : {}),
     ...(p.definition.metrics ? { metrics: p.definition.metrics } : {}),
   }));
   const limits = caseLimits(plan.loaded.spec.bench);

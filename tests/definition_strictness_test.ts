@@ -4,6 +4,7 @@
  * created (the run reports it and exits 1), a power source's keys when it is opened.
  */
 import { describe, expect, test } from "bun:test";
+import { spawnSync } from "node:child_process";
 import fs from "node:fs";
 import path from "node:path";
 import * as v from "valibot";
@@ -11,7 +12,7 @@ import { powerOptions } from "../plugins/power/options.ts";
 import { resolveSource } from "../plugins/power/sources/mod.ts";
 import { PowerSampler } from "../plugins/power/sampler.ts";
 import { readManifest } from "../src/output/run_folder.ts";
-import { runMain } from "./support/cli_process.ts";
+import { cliCommand, runMain } from "./support/cli_process.ts";
 import { ROOT, smallSpec, tempDir, writeSpec } from "./support/temp.ts";
 
 const fixtures = path.join(ROOT, "tests", "fixtures");
@@ -108,6 +109,36 @@ describe("a plugin writes only its own tables", () => {
           /\[profiler echo\] tables returned a table named "latency"; expected "echo" or a name starting with "echo-"/,
         );
       }
+    },
+    60_000,
+  );
+});
+
+describe("where a plugin package is looked up", () => {
+  test(
+    "beside the spec, above the working directory, then where attnbench is installed; a miss lists every folder",
+    () => {
+      // The spec and the working directory are outside the repository: only attnbench's own
+      // node_modules holds "valibot", so finding it (it is no profiler) proves the last step.
+      const dir = tempDir();
+      const [command, args] = cliCommand([
+        "validate",
+        writeSpec(dir, smallSpec("plugins: [valibot, no-such-plugin-xyz]\n")),
+      ]);
+      const first = spawnSync(command, args, { cwd: dir, encoding: "utf8" });
+      expect(first.status).toBe(2);
+      expect(first.stderr).toMatch(/plugin "valibot" does not export a profiler/);
+      const second = spawnSync(command, [
+        ...args.slice(0, -1),
+        writeSpec(dir, smallSpec("plugins: [no-such-plugin-xyz]\n"), "b.yaml"),
+      ], {
+        cwd: dir,
+        encoding: "utf8",
+      });
+      expect(second.status).toBe(2);
+      const searched = /searched (.*)\)/.exec(second.stderr)?.[1].split(", ") ?? [];
+      expect(searched).toContain(path.join(dir, "node_modules"));
+      expect(searched).toContain(path.join(ROOT, "node_modules"));
     },
     60_000,
   );

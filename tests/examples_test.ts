@@ -65,6 +65,10 @@ describe("example plugin packaged with its own package.json, loaded by package n
       "package",
       "active",
     ]]);
+    const version = JSON.parse(
+      fs.readFileSync(path.join(ROOT, "examples", "attnbench-plugin-throughput", "package.json"), "utf8"),
+    ).version;
+    expect(manifest.plugins[0].package).toEqual({ name: "attnbench-plugin-throughput", version });
     for (const row of readCsv(path.join(out, "results.csv"))) {
       expect(row.throughput_percentile).toBe("95.0");
       const tokens = Number(row.throughput_tokens_per_s);

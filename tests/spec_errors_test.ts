@@ -53,12 +53,12 @@ const cases: [string, string | null, RegExp][] = [
   [
     "unknown kernel",
     smallSpec().replace("kernel: softmax", "kernel: sofmax"),
-    /spec\.yaml:3:9: unknown kernel "sofmax"; expected a built-in kernel \(softmax/,
+    /spec\.yaml:3:9: unknown kernel "sofmax" \(did you mean "softmax"\?\); expected a built-in kernel \(softmax.*or an installed package \(no installed package "sofmax"; searched .*node_modules/,
   ],
   [
     "unknown plugin",
     smallSpec("plugins:\n  - laytency\n"),
-    /spec\.yaml:14:5: unknown plugin "laytency"; expected a built-in plugin \(latency/,
+    /spec\.yaml:14:5: unknown plugin "laytency" \(did you mean "latency"\?\); expected a built-in plugin \(latency/,
   ],
   [
     "plugin path that does not exist",

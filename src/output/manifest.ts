@@ -28,6 +28,8 @@ export interface PluginStatus {
   status: "active" | "skipped" | "failed";
   /** Why it was skipped or failed; for an active plugin, the note its `detect` gave, if any. */
   reason?: string;
+  /** The npm package it came from, with its version, for a plugin named by package. */
+  package?: { name: string; version: string | null };
   /** The metrics it declares (its results.csv columns, even while skipped), if it declares them. */
   metrics?: Record<string, MetricDescription>;
 }
