@@ -42,6 +42,13 @@ import { runtimeInfo } from "./src/runtime.ts";
 import softmax from "./kernels/softmax.ts";
 import { type AllocationOptions, allocationPerCall } from "./plugins/memory/allocation.ts";
 import type { PowerSource } from "./plugins/power/source.ts";
+import {
+  KERNEL_KEYS,
+  POWER_SOURCE_KEYS,
+  PROFILER_HOOKS,
+  PROFILER_KEYS,
+  strayKeysProblem,
+} from "./src/definition_keys.ts";
 
 export { allocationPerCall } from "./plugins/memory/allocation.ts";
 export type { AllocationOptions, AllocationReport } from "./plugins/memory/allocation.ts";
@@ -116,6 +123,8 @@ export async function checkProfiler(
   };
   const shape = profilerShapeProblems(definition);
   if (shape.length > 0) return { ...report, problems: shape };
+  const stray = strayKeysProblem(definition, PROFILER_KEYS, "key");
+  if (stray) return { ...report, problems: [`the plugin has ${stray}`] };
   const options = parseOptions(definition, check.options ?? {}, report);
   if (report.problems.length > 0) return report;
   const outputDir = fs.mkdtempSync(path.join(os.tmpdir(), "attnbench-conformance-"));
@@ -307,9 +316,18 @@ function recorded(
     create(opts, ctx) {
       calls.push("create");
       const instance = definition.create(opts, ctx);
-      if (!instance || typeof instance !== "object" || typeof instance.stop !== "function") {
+      if (!instance || typeof instance !== "object") {
         throw new TypeError(
           `create returned ${show(instance)}; expected an object with at least a stop(ctx, measurement) hook`,
+        );
+      }
+      const stray = strayKeysProblem(instance, PROFILER_HOOKS, "hook");
+      if (stray) throw new TypeError(`create returned ${stray}`);
+      if (typeof instance.stop !== "function") {
+        throw new TypeError(
+          `create returned hooks ${
+            show(Object.keys(instance))
+          } without stop; expected at least a stop(ctx, measurement) hook`,
         );
       }
       const copy: Record<string, unknown> = { ...instance };
@@ -486,6 +504,11 @@ export async function checkPowerSource(
     );
     return report;
   }
+  const strayInSource = strayKeysProblem(source, POWER_SOURCE_KEYS, "key");
+  if (strayInSource) {
+    report.problems.push(`the source has ${strayInSource}`);
+    return report;
+  }
   await guarded(report, "close() before detect()", () => source.close?.());
   const detected = await guarded(report, "detect()", () => source.detect());
   if (detected !== true) {
@@ -617,6 +640,11 @@ export async function checkKernel<P>(
     problems.push(
       "the kernel lacks prepare(), shape() or a valibot object schema as params; expected all three",
     );
+    return report;
+  }
+  const strayInKernel = strayKeysProblem(kernel, KERNEL_KEYS, "key");
+  if (strayInKernel) {
+    problems.push(`the kernel has ${strayInKernel}`);
     return report;
   }
   const parsed = v.safeParse(kernel.params, params);

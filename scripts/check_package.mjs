@@ -96,9 +96,13 @@ fs.writeFileSync(
   path.join(consumer, "package.json"),
   JSON.stringify({ name: "consumer", private: true, type: "module" }),
 );
-check("npm install of the tarball and the example plugin's tarball, in an empty folder", () => {
-  run("npm", ["install", "--no-audit", "--no-fund", tarball, example], consumer);
-});
+check(
+  "npm install of the tarball, the example plugin's tarball (and @types/node, for Deno), in an empty folder",
+  () => {
+    // @types/node: Deno type-checks `node:` imports (a plugin test's node:test) against it.
+    run("npm", ["install", "--no-audit", "--no-fund", tarball, example, "@types/node@24.10.1"], consumer);
+  },
+);
 
 check("npx attnbench --version", () => {
   const out = run("npx", ["--no-install", "attnbench", "--version"], consumer).trim();
@@ -172,6 +176,38 @@ check("under Node, a plugin that does not parse is reported with file:line:colum
   }
   expect(/broken\.js:3:37: SyntaxError: Unexpected token/.test(stderr), `stderr: ${stderr}`);
 });
+
+check(
+  "a plugin's test written with node:test and attnbench/testing passes under node --test, bun test and deno test",
+  () => {
+    fs.writeFileSync(
+      path.join(consumer, "calls_plugin.js"),
+      `export default {
+  name: "calls",
+  apiVersion: 1,
+  metrics: { total: { type: "integer", description: "calls in the timed loop" } },
+  create: () => ({ stop: (_ctx, m) => ({ total: m.total_calls }) }),
+};
+`,
+    );
+    fs.writeFileSync(
+      path.join(consumer, "calls_plugin.test.js"),
+      `import { test } from "node:test";
+import assert from "node:assert/strict";
+import { checkProfiler } from "attnbench/testing";
+import calls from "./calls_plugin.js";
+
+test("the calls plugin keeps the profiler contract", async () => {
+  const report = await checkProfiler(calls);
+  assert.deepEqual(report.problems, []);
+});
+`,
+    );
+    run(process.execPath, ["--test", "calls_plugin.test.js"], consumer);
+    run(bin("bun"), ["test", "./calls_plugin.test.js"], consumer);
+    run(bin("deno"), ["test", "-A", "calls_plugin.test.js"], consumer);
+  },
+);
 
 check(
   "a TypeScript file importing defineProfiler from attnbench type-checks (tsc --strict --module nodenext)",

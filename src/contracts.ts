@@ -277,6 +277,12 @@ export interface ProfilerDefinition<O = Record<string, unknown>, S extends Metri
    * seen, sorted, numbers typed as doubles.
    */
   metrics?: Record<string, MetricDescription>;
+  /**
+   * Checks of the (validated) options that need the spec's folder, such as a path that must
+   * exist: the problem in words, or nothing. Called wherever the spec is loaded (`validate`,
+   * `--dry-run`, a run), so a wrong path is a located mistake (exit 2) before anything runs.
+   */
+  checkOptions?(options: O, ctx: { specDir: string }): string | undefined;
   /** Options schema (valibot); the YAML `{ name: { ...options } }` is validated against it. */
   // deno-lint-ignore no-explicit-any
   options?: v.GenericSchema<any, O>;

@@ -30,6 +30,7 @@ export const PROFILER_KEYS: readonly string[] = [
   "apiVersion",
   "description",
   "options",
+  "checkOptions",
   "metrics",
   "detect",
   "create",

@@ -123,6 +123,14 @@ export async function resolvePlugins(loaded: LoadedSpec): Promise<ResolvedPlugin
       if (!result.success) throw issueToError(result.issues, at, loaded.source, definition.options);
       options = result.output;
     }
+    const problem = definition.checkOptions?.(options, { specDir: loaded.dir });
+    if (problem) {
+      throw new SpecError(
+        "SPEC_PLUGIN_OPTIONS",
+        `plugin "${definition.name}": ${problem}`,
+        loaded.source.locate(at, { key: typeof entry !== "string" }),
+      );
+    }
     const origin = definition === builtinProfilers[ref] ? "builtin" : classifyReference(ref);
     resolved.push({
       ref,

@@ -25,7 +25,7 @@ describe("attnbench plugins", () => {
     expect(stdout).toContain("options: samples (boolean, default true)");
     expect(stdout).toContain("options: gc (boolean, default true), allocation_calls (number, default 0)");
     expect(stdout).toContain(
-      'source (string, default "rapl"), fallback (string), interval_ms (number, default 10)',
+      'source (string, default "rapl"), fallback (string), source_options (object), interval_ms (number, default 10)',
     );
     expect(stdout).toContain(
       'options (under power:): rapl.root (string, default "/sys/class/powercap"), rapl.domains (array, default ["package"])',

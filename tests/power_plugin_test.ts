@@ -10,6 +10,7 @@ import { resolveSource } from "../plugins/power/sources/mod.ts";
 import { windowEnergy } from "../plugins/power/window.ts";
 import { ROOT, tempDir, writeSpec } from "./support/temp.ts";
 import { readCsv } from "./support/csv.ts";
+import { runMain } from "./support/cli_process.ts";
 
 const fixtures = path.join(ROOT, "tests", "fixtures");
 const scratch = tempDir();
@@ -90,10 +91,34 @@ describe("power plugin: source, fallback and what the manifest says", () => {
       );
   });
 
-  test("an unknown source is an error naming it and the choices", async () => {
-    const file = spec("  - power: { source: rpl }\n");
-    await expect(runSpec(file, { outputDir: path.join(path.dirname(file), "out") })).rejects.toThrow(
-      /\[profiler power\] detect failed: unknown power source "rpl" .*; expected rapl, nvml, mock, a path relative to the spec/,
+  test("an unknown source or a wrong path is a located spec mistake (exit 2), as a wrong plugin path is", async () => {
+    for (const source of ["rpl", "./no_such_meter.ts"]) {
+      const file = spec(`  - power: { source: ${source}, fallback: mock }\n`);
+      const { code, stderr } = await runMain(["validate", file]);
+      expect(code).toBe(2);
+      expect(stderr.trim()).toMatch(
+        new RegExp(
+          `^error: .*spec\\.yaml:\\d+:\\d+: plugin "power": unknown power source "${
+            source.replace(/\./g, "\\.")
+          }" .*; expected rapl, nvml, mock, a path relative to the spec`,
+        ),
+      );
+    }
+  });
+
+  test("a source module may take options: source_options go to its default export", async () => {
+    const meter = path.join(fixtures, "power", "configurable_meter.ts");
+    const file = spec(`  - power: { source: ${meter}, source_options: { watts: 7 }, interval_ms: 5 }\n`);
+    const { manifest } = await runSpec(file, { outputDir: path.join(path.dirname(file), "out") });
+    for (const c of manifest.cases) {
+      expect(c.status).toBe("ok");
+      expect(c.metrics.power.source).toBe("configurable-meter");
+      expect(c.metrics.power.mean_watts).toBeCloseTo(7, 6);
+    }
+    const steady = path.join(fixtures, "power", "steady_meter.ts");
+    const refused = spec(`  - power: { source: ${steady}, source_options: { watts: 7 } }\n`);
+    await expect(runSpec(refused, { outputDir: path.join(path.dirname(refused), "out") })).rejects.toThrow(
+      /power source ".*steady_meter\.ts" takes no source_options \(its default export is not a function\)/,
     );
   });
 
@@ -166,16 +191,19 @@ describe("power plugin: source, fallback and what the manifest says", () => {
   });
 
   test("idle baseline: idle watts measured before the run, net energy per case (not clamped)", async () => {
-    const file = spec("  - power: { source: mock, watts: 20, idle_baseline_ms: 100 }\n");
+    const file = spec("  - power: { source: mock, watts: 20, idle_baseline_ms: 300 }\n");
     const { outputDir } = await runSpec(file, { outputDir: path.join(path.dirname(file), "out") });
+    // Within the sampler's edge error: a late tick at each end of the 300 ms idle window (10 ms
+    // sampling), which a loaded machine makes real; a wrong formula would be off by 20 W.
+    const edge = 20 * ((2 * 0.01) / 0.3) + 0.05;
     for (const row of readCsv(path.join(outputDir, "results.csv"))) {
-      expect(Math.abs(Number(row.power_idle_watts) - 20)).toBeLessThan(0.2);
+      expect(Math.abs(Number(row.power_idle_watts) - 20)).toBeLessThan(edge);
       const net = Number(row.power_net_joules);
       expect(net).toBeCloseTo(
         Number(row.power_total_joules) - Number(row.power_idle_watts) * Number(row.power_duration_s),
         9,
       );
-      expect(Math.abs(net)).toBeLessThan(0.01 * Number(row.power_total_joules));
+      expect(Math.abs(net)).toBeLessThan(0.1 * Number(row.power_total_joules));
     }
   });
 });

@@ -165,6 +165,21 @@ describe("checkProfiler", () => {
       { ...good, name: "hollow", create: () => undefined as never },
       /create returned undefined; expected an object with at least a stop/,
     ],
+    [
+      "create returning {}",
+      { ...good, name: "empty", create: () => ({}) as never },
+      /create returned hooks \[\] without stop; expected at least a stop\(ctx, measurement\) hook/,
+    ],
+    [
+      "a misspelt hook",
+      { ...good, name: "typo", create: () => ({ stpo: () => ({}) }) as never },
+      /create returned unknown hook "stpo" \(did you mean "stop"\?\)/,
+    ],
+    [
+      "a misspelt definition key",
+      { ...good, name: "typo-def", detcet: () => true } as never,
+      /the plugin has unknown key "detcet" \(did you mean "detect"\?\)/,
+    ],
   ];
   for (const [what, plugin, expected] of broken) {
     test(`catches ${what}`, async () => {
@@ -339,4 +354,20 @@ describe("checkKernel", () => {
       expect(report.problems.join("\n")).toMatch(expected);
     });
   }
+});
+
+describe("the harness names a misspelt key of a kernel or a power source", () => {
+  test("checkKernel: flop → flops", async () => {
+    const report = await checkKernel({ ...softmax, flop: softmax.flops } as never, { seq_len: 8, d: 4 });
+    expect(report.problems.join("\n")).toMatch(
+      /the kernel has unknown key "flop" \(did you mean "flops"\?\)/,
+    );
+  });
+
+  test("checkPowerSource: readWats → readWatts", async () => {
+    const report = await checkPowerSource({ name: "typo", detect: () => true, readWats: () => 1 } as never);
+    expect(report.problems.join("\n")).toMatch(
+      /the source has unknown key "readWats" \(did you mean "readWatts"\?\)/,
+    );
+  });
 });

@@ -52,6 +52,14 @@ const power: ProfilerDefinition<PowerOptions> = defineProfiler({
   description:
     "energy per case (counter difference, else trapezoid of sampled watts) from RAPL, NVML, a mock or your own source",
   options: powerOptions,
+  checkOptions(opts, ctx) {
+    try {
+      resolveSource(opts.source, ctx.specDir);
+      if (opts.fallback !== undefined) resolveSource(opts.fallback, ctx.specDir);
+    } catch (error) {
+      return (error as Error).message;
+    }
+  },
   metrics: {
     source: { type: "string", description: "power source that measured (rapl, nvml, mock)" },
     method: { type: "string", description: "how energy was obtained from the source's readings" },

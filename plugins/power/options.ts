@@ -79,6 +79,11 @@ export const powerOptions = v.strictObject({
   source: v.optional(v.pipe(v.string(), v.minLength(1, "source must not be empty")), "rapl"),
   /** Used when `source` is unavailable here (same forms as `source`). */
   fallback: v.optional(v.pipe(v.string(), v.minLength(1, "fallback must not be empty"))),
+  /**
+   * Options for a source loaded from a module (by path or package), handed to its default export
+   * when that is a function `(options) => PowerSource`; a built-in source takes its own keys below.
+   */
+  source_options: v.optional(v.record(v.string(), v.unknown(), "source_options must be a map")),
   /** Sampling period of the worker, ms (at most a minute: a slower meter misses whole cases). */
   interval_ms: v.optional(wholeBetween("interval_ms", 1, 60_000, " (one sample a minute)"), 10),
   /** Idle power measured this long before the first case (0: none); gives net energy per case. */

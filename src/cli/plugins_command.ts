@@ -58,7 +58,7 @@ export async function formatPlugins(): Promise<string> {
     lines.push(`    options: ${options.length > 0 ? options.join(", ") : "none"}`, "");
   }
   lines.push(
-    "Power sources (power: { source: NAME }; also a path or package exporting definePowerSource(...))",
+    "Power sources (power: { source: NAME }; also a path or package exporting definePowerSource(...), or a function of source_options returning one)",
     "",
   );
   const defaults = v.parse(powerOptions, {});

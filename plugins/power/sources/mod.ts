@@ -126,7 +126,15 @@ export function resolveSource(name: string, specDir: string): SourceRef {
 export async function openSource(ref: SourceRef, options: PowerOptions): Promise<PowerSource> {
   if (ref.kind === "builtin") return builtinPowerSources[ref.name].create(options);
   const mod = await import(ref.url) as { default?: unknown };
-  const source = mod.default as Partial<PowerSource> | undefined;
+  const exported = mod.default;
+  if (typeof exported !== "function" && options.source_options !== undefined) {
+    throw new Error(
+      `power source "${ref.ref}" takes no source_options (its default export is not a function); expected a default export (options) => definePowerSource({ … }) to receive them`,
+    );
+  }
+  const source = (typeof exported === "function" ? await exported(options.source_options ?? {}) : exported) as
+    | Partial<PowerSource>
+    | undefined;
   if (
     !source || typeof source !== "object" || typeof source.name !== "string" ||
     typeof source.detect !== "function"
