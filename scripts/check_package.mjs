@@ -133,12 +133,13 @@ for (
   const [runtime, command, args] of [
     ["Node", "npx", ["--no-install", "attnbench"]],
     ["Bun", bin("bun"), [path.join(consumer, "node_modules", "attnbench", "dist", "cli.js")]],
+    ["Deno", bin("deno"), ["run", "-A", path.join(consumer, "node_modules", "attnbench", "dist", "cli.js")]],
   ]
 ) {
   check(
     `the installed attnbench runs the spec under ${runtime}: same config hashes, plugin columns filled`,
     () => {
-      const dir = out(runtime.toLowerCase());
+      const dir = out(`${runtime.toLowerCase()}-package`);
       run(command, [...args, spec, "--out", dir, "-q"], consumer);
       const reference = hashes(out("deno"));
       expect(reference.length === 2, `Deno's results.csv has ${reference.length} rows`);

@@ -112,8 +112,8 @@ describe("power plugin: source, fallback and what the manifest says", () => {
     const { manifest } = await runSpec(file, { outputDir: path.join(path.dirname(file), "out") });
     for (const c of manifest.cases) {
       expect(c.status).toBe("ok");
-      expect(c.metrics.power.source).toBe("configurable-meter");
-      expect(c.metrics.power.mean_watts).toBeCloseTo(7, 6);
+      expect(c.metrics!.power.source).toBe("configurable-meter");
+      expect(c.metrics!.power.mean_watts).toBeCloseTo(7, 6);
     }
     const steady = path.join(fixtures, "power", "steady_meter.ts");
     const refused = spec(`  - power: { source: ${steady}, source_options: { watts: 7 } }\n`);
