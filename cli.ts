@@ -15,6 +15,7 @@
  * @module
  */
 import process from "node:process";
+import "./builtins.ts";
 import { main } from "./src/cli/main.ts";
 
 /** How long the second signal waits for the manifest to be written before exiting anyway. */

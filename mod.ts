@@ -15,29 +15,7 @@
  * ```
  * @module
  */
-export type {
-  AttentionInputs,
-  Availability,
-  Awaitable,
-  CaseContext,
-  CaseInfo,
-  CaseOutcome,
-  HostContext,
-  InputShape,
-  KernelDefinition,
-  KernelInstance,
-  KernelMemory,
-  Measurement,
-  Metrics,
-  MetricValue,
-  ParamsSchema,
-  ProfilerDefinition,
-  ProfilerInstance,
-  RunContext,
-  Sample,
-  Table,
-} from "./src/contracts.ts";
-export { defineKernel, defineProfiler } from "./src/contracts.ts";
+export * from "./plugin_kit.ts";
 export {
   AttnbenchError,
   KernelError,
@@ -56,19 +34,10 @@ export type { CasePlan, RunPlan } from "./src/plan.ts";
 export { runPlan } from "./src/runner.ts";
 export type { RunOptions, RunResult } from "./src/runner.ts";
 export { runSpec } from "./src/run_spec.ts";
-export type { CaseRecord, Manifest } from "./src/output/manifest.ts";
-export { canonicalJson, configHash, sha256Hex } from "./src/hash.ts";
 export { expandGrid } from "./src/grid.ts";
 export { defineGenerator, inputGenerators } from "./src/inputs/mod.ts";
 export type { InputGenerator } from "./src/inputs/mod.ts";
-export { latencyStats, nearestRank } from "./src/stats.ts";
-export type { LatencyStats } from "./src/stats.ts";
-export { runtimeInfo } from "./src/runtime.ts";
-export type { RuntimeInfo } from "./src/runtime.ts";
-export { builtinKernels } from "./kernels/mod.ts";
-export { builtinProfilers } from "./plugins/mod.ts";
-export { definePowerSource } from "./plugins/power/source.ts";
-export type { PowerSource } from "./plugins/power/source.ts";
+export { builtinKernels, builtinProfilers } from "./builtins.ts";
 export { builtinPowerSources } from "./plugins/power/sources/mod.ts";
 export type { BuiltinPowerSource } from "./plugins/power/sources/mod.ts";
 export { constantPowerSource, tracePowerSource } from "./plugins/power/sources/mock.ts";

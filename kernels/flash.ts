@@ -28,7 +28,7 @@ import {
   defineKernel,
   type KernelDefinition,
   type KernelInstance,
-} from "../src/contracts.ts";
+} from "../plugin_kit.ts";
 import { attentionScale, dim } from "./params.ts";
 import { attendedPairs } from "./softmax.ts";
 import {

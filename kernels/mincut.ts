@@ -45,7 +45,7 @@
  * @module
  */
 import * as v from "valibot";
-import type { AttentionInputs, KernelDefinition, KernelInstance } from "../src/contracts.ts";
+import type { AttentionInputs, KernelDefinition, KernelInstance } from "../plugin_kit.ts";
 import { attentionScale, dim } from "./params.ts";
 import { backendParam } from "./wasm/attention.ts";
 import { WasmMincut } from "./mincut/wasm_mincut.ts";

@@ -8,7 +8,7 @@
  * ```
  * @module
  */
-import type { KernelDefinition } from "../src/contracts.ts";
+import type { KernelDefinition } from "../plugin_kit.ts";
 import flash from "./flash.ts";
 import mincut from "./mincut.ts";
 import multihead from "./multihead.ts";

@@ -21,7 +21,7 @@
  * @module
  */
 import * as v from "valibot";
-import { defineKernel, type KernelDefinition } from "../src/contracts.ts";
+import { defineKernel, type KernelDefinition } from "../plugin_kit.ts";
 import { dim } from "./params.ts";
 import { RowAttention } from "./row_softmax.ts";
 import { attendedPairs } from "./softmax.ts";

@@ -20,7 +20,7 @@
  * ```
  * @module
  */
-import type { AttentionInputs } from "../src/contracts.ts";
+import type { AttentionInputs } from "../plugin_kit.ts";
 import { attentionScale } from "./params.ts";
 
 const F64_BYTES = 8;

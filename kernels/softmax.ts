@@ -26,7 +26,7 @@ import {
   defineKernel,
   type KernelDefinition,
   type KernelInstance,
-} from "../src/contracts.ts";
+} from "../plugin_kit.ts";
 import { attentionScale, dim } from "./params.ts";
 import {
   accumulateValuesQuad,

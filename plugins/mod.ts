@@ -8,7 +8,7 @@
  * ```
  * @module
  */
-import type { ProfilerDefinition } from "../src/contracts.ts";
+import type { ProfilerDefinition } from "../plugin_kit.ts";
 import coherence from "./coherence/mod.ts";
 import latency from "./latency/mod.ts";
 import memory from "./memory/mod.ts";

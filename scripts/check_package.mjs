@@ -76,8 +76,11 @@ check("the tarball holds dist/ with types and the .wasm kernels, and no tests", 
   for (
     const needed of [
       "cli.js",
+      "worker.js",
       "mod.js",
       "mod.d.ts",
+      "plugin_kit.js",
+      "plugin_kit.d.ts",
       "testing.js",
       "testing.d.ts",
       "kernels/wasm/build/attention.wasm",

@@ -24,8 +24,7 @@ import {
 import { issueToError } from "./spec/issues.ts";
 import type { LoadedSpec } from "./spec/load.ts";
 import type { FieldPath } from "./spec/yaml_source.ts";
-import { builtinKernels } from "../kernels/mod.ts";
-import { builtinProfilers } from "../plugins/mod.ts";
+import { registeredKernels, registeredProfilers } from "./registry.ts";
 import { KERNEL_KEYS, meant, PROFILER_KEYS, strayKeysProblem } from "./definition_keys.ts";
 import { loadFailure } from "./load_error.ts";
 
@@ -66,7 +65,7 @@ export interface PackageVersion {
  * ```
  */
 export function isBuiltinKernel(ref: string): boolean {
-  return Object.hasOwn(builtinKernels, ref);
+  return Object.hasOwn(registeredKernels(), ref);
 }
 
 /**
@@ -78,9 +77,9 @@ export function isBuiltinKernel(ref: string): boolean {
  * ```
  */
 export async function resolveKernel(loaded: LoadedSpec, ref: string, at: FieldPath): Promise<ResolvedKernel> {
-  const builtin = isBuiltinKernel(ref) ? builtinKernels[ref] : undefined;
+  const builtin = isBuiltinKernel(ref) ? registeredKernels()[ref] : undefined;
   if (builtin) return { ref, origin: "builtin", definition: builtin };
-  const mod = await importModule(loaded, ref, at, "kernel", Object.keys(builtinKernels));
+  const mod = await importModule(loaded, ref, at, "kernel", Object.keys(registeredKernels()));
   const definition = (mod.default ?? mod.kernel) as KernelDefinition | undefined;
   const problem = kernelShapeProblem(definition) ?? strayKeysProblem(definition!, KERNEL_KEYS, "key");
   if (problem) {
@@ -131,7 +130,7 @@ export async function resolvePlugins(loaded: LoadedSpec): Promise<ResolvedPlugin
         loaded.source.locate(at, { key: typeof entry !== "string" }),
       );
     }
-    const origin = definition === builtinProfilers[ref] ? "builtin" : classifyReference(ref);
+    const origin = definition === registeredProfilers()[ref] ? "builtin" : classifyReference(ref);
     resolved.push({
       ref,
       origin,
@@ -150,9 +149,9 @@ async function loadProfiler(
   at: FieldPath,
   // deno-lint-ignore no-explicit-any
 ): Promise<ProfilerDefinition<any, any>> {
-  const builtin = Object.hasOwn(builtinProfilers, ref) ? builtinProfilers[ref] : undefined;
+  const builtin = Object.hasOwn(registeredProfilers(), ref) ? registeredProfilers()[ref] : undefined;
   if (builtin) return builtin;
-  const mod = await importModule(loaded, ref, at, "plugin", Object.keys(builtinProfilers));
+  const mod = await importModule(loaded, ref, at, "plugin", Object.keys(registeredProfilers()));
   const definition = (mod.default ?? mod.profiler) as ProfilerDefinition | undefined;
   const where = loaded.source.locate(at, { key: true });
   if (

@@ -29,8 +29,8 @@ import { ResultsDir } from "./output/results_dir.ts";
 import { chooseRunFolder, type ChosenFolder, clearRun, pointLatest } from "./output/run_folder.ts";
 import { runState } from "./output/run_state.ts";
 import { type CasePlan, type RunPlan, selectPlannedCases } from "./plan.ts";
-import { builtinKernels } from "../kernels/mod.ts";
 import { machineInfo } from "./machine_load.ts";
+import { registeredKernels } from "./registry.ts";
 import { parameterColumns } from "./output/result_rows.ts";
 import { Progress, type ProgressSink } from "./progress.ts";
 import { resumeSelection, specIdentitySha256 } from "./resume.ts";
@@ -321,7 +321,7 @@ async function startManifest(
     filter,
     plugins,
     parameters: parameterColumns([
-      ...Object.values(builtinKernels),
+      ...Object.values(registeredKernels()),
       ...[...plan.kernels, ...(plan.baseline ? [plan.baseline] : [])].map((k) => k.definition),
     ]),
     cases: records,

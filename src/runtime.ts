@@ -154,7 +154,7 @@ export interface WorkerCommand {
  *
  * @example
  * ```ts
- * const { command, args } = workerCommand("/abs/src/supervise/child_main.ts", ["--run", "out"], 2048);
+ * const { command, args } = workerCommand("/abs/worker.ts", ["--run", "out"], 2048);
  * spawn(command, args);
  * ```
  */

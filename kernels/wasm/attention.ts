@@ -21,7 +21,7 @@
  * @module
  */
 import * as v from "valibot";
-import type { AttentionInputs, KernelInstance } from "../../src/contracts.ts";
+import type { AttentionInputs, KernelInstance } from "../../plugin_kit.ts";
 import { attentionScale } from "../params.ts";
 import { type AttentionExports, instantiateAttention } from "./loader.ts";
 

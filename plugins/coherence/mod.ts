@@ -25,12 +25,7 @@
  * @module
  */
 import * as v from "valibot";
-import {
-  defineProfiler,
-  type MetricValue,
-  type ProfilerDefinition,
-  type Table,
-} from "../../src/contracts.ts";
+import { defineProfiler, type MetricValue, type ProfilerDefinition, type Table } from "../../plugin_kit.ts";
 import { BatchAccumulator } from "./batch.ts";
 import { compareAttentionMasks, type ComparisonResult } from "./masks.ts";
 import { deltaBehavior } from "./metrics.ts";

@@ -18,13 +18,8 @@
  * @module
  */
 import * as v from "valibot";
-import {
-  defineProfiler,
-  type Measurement,
-  type ProfilerDefinition,
-  type Table,
-} from "../../src/contracts.ts";
-import { latencyStats } from "../../src/stats.ts";
+import { defineProfiler, type Measurement, type ProfilerDefinition, type Table } from "../../plugin_kit.ts";
+import { latencyStats } from "../../plugin_kit.ts";
 
 const options = v.strictObject({
   /** Write the per-sample CSV (the statistics are always reported). */

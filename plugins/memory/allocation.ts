@@ -29,7 +29,7 @@
  * @module
  */
 import v8 from "node:v8";
-import { collectGarbage, runtimeName } from "../../src/runtime.ts";
+import { collectGarbage, runtimeName } from "../../plugin_kit.ts";
 import { mimalloc } from "./probes.ts";
 
 /**

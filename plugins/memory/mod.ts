@@ -33,8 +33,8 @@ import {
   type Metrics,
   type ProfilerDefinition,
   type Table,
-} from "../../src/contracts.ts";
-import { collectGarbage } from "../../src/runtime.ts";
+} from "../../plugin_kit.ts";
+import { collectGarbage } from "../../plugin_kit.ts";
 import { allocationPerCall } from "./allocation.ts";
 import { type MemoryProbes, memoryProbes, type MemoryReading, peakRss } from "./probes.ts";
 

@@ -26,7 +26,7 @@
 import fs from "node:fs";
 import process from "node:process";
 import v8 from "node:v8";
-import { runtimeName } from "../../src/runtime.ts";
+import { runtimeName } from "../../plugin_kit.ts";
 
 /**
  * One reading of the process's memory, in bytes.

@@ -10,8 +10,8 @@
  * ```
  * @module
  */
-import type { CaseOutcome, MetricValue } from "../../src/contracts.ts";
-import { nearestRank } from "../../src/stats.ts";
+import type { CaseOutcome, MetricValue } from "../../plugin_kit.ts";
+import { nearestRank } from "../../plugin_kit.ts";
 import { BatchAccumulator } from "../coherence/batch.ts";
 import type { SampleRecord } from "./records.ts";
 

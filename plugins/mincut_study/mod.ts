@@ -19,17 +19,12 @@
 import fs from "node:fs/promises";
 import path from "node:path";
 import * as v from "valibot";
-import {
-  type CaseOutcome,
-  defineProfiler,
-  type Metrics,
-  type ProfilerDefinition,
-} from "../../src/contracts.ts";
-import { configHash } from "../../src/hash.ts";
+import { type CaseOutcome, defineProfiler, type Metrics, type ProfilerDefinition } from "../../plugin_kit.ts";
+import { configHash } from "../../plugin_kit.ts";
 import { thresholdOption } from "../coherence/mod.ts";
-import { toCsv } from "../../src/output/csv.ts";
-import { type Manifest, manifestRecordSha256 } from "../../src/output/manifest.ts";
-import { buildChain, type ChainItem, sealBundle } from "../../src/witness/chain.ts";
+import { toCsv } from "../../plugin_kit.ts";
+import { type Manifest, manifestRecordSha256 } from "../../plugin_kit.ts";
+import { buildChain, type ChainItem, sealBundle } from "../../plugin_kit.ts";
 import {
   figuresOf,
   groupSettings,

@@ -11,9 +11,9 @@
  * ```
  * @module
  */
-import type { CaseContext, Sample } from "../../src/contracts.ts";
-import { type EncodedMask, encodeMask, type MaskEncoding } from "../../src/witness/entry.ts";
-import { hashTensor } from "../../src/witness/hash_tensor.ts";
+import type { CaseContext, Sample } from "../../plugin_kit.ts";
+import { type EncodedMask, encodeMask, type MaskEncoding } from "../../plugin_kit.ts";
+import { hashTensor } from "../../plugin_kit.ts";
 
 /** One evaluation sample of one case. */
 export interface SampleRecord {

@@ -9,7 +9,7 @@
  * ```
  * @module
  */
-import { formatTable } from "../../src/text_table.ts";
+import { formatTable } from "../../plugin_kit.ts";
 import type { Figures } from "./aggregate.ts";
 
 /** One row of csv/results.csv. */

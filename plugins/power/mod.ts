@@ -30,7 +30,7 @@ import {
   type Metrics,
   type ProfilerDefinition,
   type Table,
-} from "../../src/contracts.ts";
+} from "../../plugin_kit.ts";
 import { type PowerOptions, powerOptions } from "./options.ts";
 import { PowerSampler } from "./sampler.ts";
 import { probeSource, resolveSource } from "./sources/mod.ts";

@@ -30,7 +30,7 @@ import {
   STATE,
 } from "./sampler_protocol.ts";
 import type { SourceRef } from "./sources/mod.ts";
-import { siblingModule } from "../../src/module_url.ts";
+import { siblingModule } from "../../plugin_kit.ts";
 
 /** Longest wait for the worker to detect its source (NVML initialisation can take seconds). */
 const START_TIMEOUT_MS = 30_000;

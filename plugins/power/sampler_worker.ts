@@ -13,7 +13,7 @@
  * @module
  */
 import { parentPort, workerData } from "node:worker_threads";
-import type { PowerSource } from "./source.ts";
+import type { PowerSource } from "../../plugin_kit.ts";
 import { openSource } from "./sources/mod.ts";
 import {
   CONTROL,

@@ -20,25 +20,17 @@ import process from "node:process";
 import * as v from "valibot";
 import type { Availability, HostContext, ProfilerDefinition } from "../contracts.ts";
 import { describe } from "../errors.ts";
+import { registeredCatalog, registeredProfilers } from "../registry.ts";
 import { runtimeInfo } from "../runtime.ts";
-import { builtinProfilers } from "../../plugins/mod.ts";
-import { powerOptions } from "../../plugins/power/options.ts";
-import { builtinPowerSources, probeSource } from "../../plugins/power/sources/mod.ts";
-
-/** A valibot schema seen from outside: enough to list its entries and their defaults. */
-interface SchemaLike {
-  type: string;
-  expects: string;
-  entries?: Record<string, SchemaLike>;
-  wrapped?: SchemaLike;
-}
+import { optionList } from "../schema_options.ts";
 
 /**
- * The text `attnbench plugins` prints.
+ * The text `attnbench plugins` prints: the registered profilers, then each catalog section a
+ * built-in contributes (the power sources).
  *
  * @example
  * ```ts
- * (await formatPlugins()).includes("power sources"); // true
+ * (await formatPlugins()).includes("Power sources"); // true
  * ```
  */
 export async function formatPlugins(): Promise<string> {
@@ -47,31 +39,27 @@ export async function formatPlugins(): Promise<string> {
     outputDir: path.resolve("results"),
     specDir: process.cwd(),
   };
+  const profilers = registeredProfilers();
   const lines = ["Profiler plugins (plugins: in a spec)", ""];
-  const width = Math.max(...Object.keys(builtinProfilers).map((n) => n.length));
-  for (const [name, definition] of Object.entries(builtinProfilers)) {
+  const width = Math.max(...Object.keys(profilers).map((n) => n.length));
+  for (const [name, definition] of Object.entries(profilers)) {
     lines.push(
       `  ${name.padEnd(width)}  ${describeAvailability(await profilerAvailability(definition, host))}`,
     );
     if (definition.description) lines.push(`    ${definition.description}`);
-    const options = definition.options ? optionList(definition.options as unknown as SchemaLike) : [];
+    const options = definition.options ? optionList(definition.options) : [];
     lines.push(`    options: ${options.length > 0 ? options.join(", ") : "none"}`, "");
   }
-  lines.push(
-    "Power sources (power: { source: NAME }; also a path or package exporting definePowerSource(...), or a function of source_options returning one)",
-    "",
-  );
-  const defaults = v.parse(powerOptions, {});
-  const all = optionList(powerOptions as unknown as SchemaLike);
-  for (const [name, source] of Object.entries(builtinPowerSources)) {
-    const available = await probeSource({ kind: "builtin", name }, defaults).catch((err) =>
-      `detect failed: ${describe(err)}`
-    );
-    lines.push(`  ${name.padEnd(width)}  ${describeAvailability(available)}`, `    ${source.description}`);
-    const own = all.filter((option) =>
-      source.optionKeys.some((key) => option.startsWith(`${key} `) || option.startsWith(`${key}.`))
-    );
-    lines.push(`    options (under power:): ${own.join(", ")}`, "");
+  for (const section of registeredCatalog()) {
+    lines.push(section.title, "");
+    for (const entry of await section.entries()) {
+      lines.push(
+        `  ${entry.name.padEnd(width)}  ${describeAvailability(entry.availability)}`,
+        `    ${entry.description}`,
+        `    ${section.optionsLabel}: ${entry.options.join(", ")}`,
+        "",
+      );
+    }
   }
   return lines.join("\n").trimEnd();
 }
@@ -97,17 +85,4 @@ function describeAvailability(available: Availability): string {
   if (available === true) return "available";
   if (typeof available === "string") return `unavailable: ${available}`;
   return `available (${available.note})`;
-}
-
-/** `name (type, default x)` for every entry, nested objects as `outer.inner`. */
-function optionList(schema: SchemaLike, prefix = ""): string[] {
-  return Object.entries(schema.entries ?? {}).flatMap(([key, entry]) => {
-    const inner = entry.type === "optional" && entry.wrapped ? entry.wrapped : entry;
-    if (inner.entries) return optionList(inner, `${prefix}${key}.`);
-    const fallback = v.getDefault(entry as unknown as v.GenericSchema);
-    const type = inner.expects.toLowerCase();
-    return [
-      `${prefix}${key} (${type}${fallback === undefined ? "" : `, default ${JSON.stringify(fallback)}`})`,
-    ];
-  });
 }

@@ -188,7 +188,7 @@ export class UndeclaredColumns {
  *
  * @example
  * ```ts
- * parameterColumns(Object.values(builtinKernels)).map((c) => c.name); // ["seq_len", "d", "causal", ...]
+ * parameterColumns(Object.values(registeredKernels())).map((c) => c.name); // ["seq_len", "d", "causal", ...]
  * ```
  */
 export function parameterColumns(

@@ -2,12 +2,12 @@
  * The entry point of a worker process: reads commands from stdin, measures cases with a
  * {@link CaseExecutor} and writes replies to file descriptor 3 (see `protocol.ts`). It ignores
  * SIGINT and SIGTERM (the supervisor decides when a run stops), reports an uncaught error before
- * exiting, and a watchdog thread ends it if the supervisor dies. Started by `child_worker.ts`;
+ * exiting, and a watchdog thread ends it if the supervisor dies. Started by `child_worker.ts` through worker.ts;
  * `--run DIR` only names the results folder for `ps`.
  *
  * @example
  * ```sh
- * deno run -A src/supervise/child_main.ts --run results/softmax-sweep/20261206T230212Z-3f2a1c0d
+ * deno run -A worker.ts --run results/softmax-sweep/20261206T230212Z-3f2a1c0d   # worker.ts imports this module
  * ```
  * @module
  */

@@ -54,7 +54,8 @@ export interface ChildWorkerOptions {
   memoryPollMs?: number;
 }
 
-const SCRIPT = fileURLToPath(siblingModule(import.meta.url, "child_main"));
+/** The worker process's entry point, worker.ts at the package's root (it registers the built-ins). */
+const SCRIPT = fileURLToPath(siblingModule(import.meta.url, "../../worker"));
 const STDERR_TAIL_CHARS = 16_384;
 
 interface Pending {

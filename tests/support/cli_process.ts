@@ -18,6 +18,7 @@ import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import process from "node:process";
+import "../../builtins.ts";
 import { main } from "../../src/cli/main.ts";
 import { runtimeName } from "../../src/runtime.ts";
 import { ROOT } from "./temp.ts";

@@ -16,7 +16,7 @@
  * ```
  * @module
  */
-import { definePowerSource, type PowerSource } from "../source.ts";
+import { definePowerSource, type PowerSource } from "../../../plugin_kit.ts";
 
 /**
  * One point of a power trace: `watts` at `at_s` seconds on the source's clock.

@@ -16,13 +16,13 @@
  * @module
  */
 import { pathToFileURL } from "node:url";
-import { ReferenceNotFound, resolveReference } from "../../../src/modules.ts";
+import { ReferenceNotFound, resolveReference } from "../../../plugin_kit.ts";
 import type { PowerOptions } from "../options.ts";
-import type { PowerSource } from "../source.ts";
+import type { PowerSource } from "../../../plugin_kit.ts";
 import { constantPowerSource, tracePowerSource } from "./mock.ts";
 import { nvmlSource } from "./nvml.ts";
 import { raplSource } from "./rapl.ts";
-import { POWER_SOURCE_KEYS, strayKeysProblem } from "../../../src/definition_keys.ts";
+import { POWER_SOURCE_KEYS, strayKeysProblem } from "../../../plugin_kit.ts";
 
 /**
  * A built-in power source: what it measures, which power options configure it, and how to make it.

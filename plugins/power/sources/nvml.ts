@@ -21,7 +21,7 @@
  * ```
  * @module
  */
-import { definePowerSource, type PowerSource } from "../source.ts";
+import { definePowerSource, type PowerSource } from "../../../plugin_kit.ts";
 import { type NvmlLibrary, openNvmlLibrary } from "./nvml_ffi.ts";
 import { nvidiaSmiWatts } from "./nvidia_smi.ts";
 

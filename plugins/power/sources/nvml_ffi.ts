@@ -20,7 +20,7 @@
  * ```
  * @module
  */
-import { runtimeName } from "../../../src/runtime.ts";
+import { runtimeName } from "../../../plugin_kit.ts";
 
 /**
  * Raw NVML calls; each returns the `nvmlReturn_t` code (0 is `NVML_SUCCESS`) and writes its

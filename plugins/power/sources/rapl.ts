@@ -28,7 +28,7 @@
  */
 import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
-import { definePowerSource, type PowerSource } from "../source.ts";
+import { definePowerSource, type PowerSource } from "../../../plugin_kit.ts";
 
 /** Default powercap root of Linux. */
 const POWERCAP_ROOT = "/sys/class/powercap";

@@ -5,7 +5,7 @@
  *
  * @example
  * ```ts
- * import { definePowerSource } from "./source.ts";
+ * import { definePowerSource } from "./power_source.ts";
  *
  * let joules = 0;
  * const meter = definePowerSource({
@@ -17,7 +17,7 @@
  * ```
  * @module
  */
-import type { Awaitable } from "../../src/contracts.ts";
+import type { Awaitable } from "./contracts.ts";
 
 /**
  * A source of energy or power readings.
