@@ -273,7 +273,9 @@ describe("RAPL unavailable", () => {
       script,
       `import { raplSource } from "${rapl}";\nconsole.log(JSON.stringify(raplSource().detect()));\n`,
     );
-    const out = execFileSync(process.execPath, ["run", "--allow-read", script], {
+    // --config: the script lives outside the repository, whose package.json resolves npm imports.
+    const config = new URL("../deno.json", import.meta.url).pathname;
+    const out = execFileSync(process.execPath, ["run", "--allow-read", "--config", config, script], {
       cwd: dirname(new URL(import.meta.url).pathname),
       encoding: "utf8",
     });

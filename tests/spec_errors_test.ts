@@ -1,3 +1,4 @@
+import "../builtins.ts";
 import { describe, expect, test } from "bun:test";
 import fs from "node:fs";
 import path from "node:path";
