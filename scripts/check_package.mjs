@@ -107,6 +107,17 @@ check(
   },
 );
 
+check("the example plugin alone installs with plain npm install (attnbench is an optional peer)", () => {
+  const alone = path.join(scratch, "alone");
+  fs.mkdirSync(alone);
+  fs.writeFileSync(path.join(alone, "package.json"), JSON.stringify({ name: "alone", private: true }));
+  run("npm", ["install", "--no-audit", "--no-fund", example], alone);
+  expect(
+    fs.existsSync(path.join(alone, "node_modules", "attnbench-plugin-throughput", "package.json")),
+    "not installed",
+  );
+});
+
 check("npx attnbench --version", () => {
   const out = run("npx", ["--no-install", "attnbench", "--version"], consumer).trim();
   expect(out === `attnbench ${version}`, `printed ${JSON.stringify(out)}`);
