@@ -23,6 +23,7 @@ import { type DenoPermission, missingDenoPermissions } from "../runtime.ts";
 import { specSchema } from "../spec/schema.ts";
 import { terminalSafe } from "../terminal_text.ts";
 import { VERSION } from "../version.ts";
+import { baselineCommand, compareCommand, historyCommand, saveBaseline } from "./compare_command.ts";
 import { HELP } from "./help.ts";
 import { formatPlugins } from "./plugins_command.ts";
 import { keygen, readPublicKey, readSigningKey } from "./keys_command.ts";
@@ -52,11 +53,29 @@ const OPTIONS = {
   strict: { type: "boolean" },
   "in-process": { type: "boolean" },
   quiet: { type: "boolean", short: "q" },
+  format: { type: "string" },
+  noise: { type: "string" },
+  alpha: { type: "string" },
+  seed: { type: "string" },
+  "fail-on": { type: "string" },
+  in: { type: "string" },
+  "save-baseline": { type: "string" },
+  "json-schema": { type: "boolean" },
   help: { type: "boolean", short: "h" },
   version: { type: "boolean", short: "V" },
 } as const;
 
-const COMMANDS = ["run", "validate", "schema", "verify", "plugins", "keygen"];
+const COMMANDS = [
+  "run",
+  "validate",
+  "schema",
+  "verify",
+  "plugins",
+  "keygen",
+  "compare",
+  "history",
+  "baseline",
+];
 
 /** Deno permissions each command needs (a run also writes and starts worker processes). */
 const PERMISSIONS: Record<string, DenoPermission[]> = {
@@ -65,6 +84,9 @@ const PERMISSIONS: Record<string, DenoPermission[]> = {
   verify: ["read", "env", "sys"],
   plugins: ["read", "env", "sys"],
   keygen: ["read", "write"],
+  compare: ["read"],
+  history: ["read"],
+  baseline: ["read", "write"],
   schema: [],
 };
 
@@ -145,6 +167,9 @@ async function dispatch(argv: string[], io: CliIo, progress: ProgressSink): Prom
     return 0;
   }
   if (command === "keygen") return await keygen(args, io);
+  if (command === "compare") return await compareCommand(args, values, io.stdout);
+  if (command === "history") return await historyCommand(args, values, io.stdout);
+  if (command === "baseline") return baselineCommand(args, values, io.stdout);
   if (args.length !== 1) {
     const what = command === "verify" ? "results folder" : "spec file";
     throw new SpecError(
@@ -198,6 +223,9 @@ async function dispatch(argv: string[], io: CliIo, progress: ProgressSink): Prom
     const options = { trust: true, progress: values.quiet ? undefined : progress };
     verified = await verifyRun(result.outputDir, options, io.stdout);
   } else if (result.seal) io.stdout(formatSeal(result.seal));
+  if (values["save-baseline"] !== undefined) {
+    io.stdout(saveBaseline(result.outputDir, values["save-baseline"], values.force ?? false));
+  }
   return Math.max(reportFailures(result.manifest, result.outputDir, io), verified);
 }
 
