@@ -26,6 +26,15 @@ Usage:
                                            PREFIX.pub (default PREFIX: attnbench-signing)
   attnbench plugins                        list built-in profilers and power sources, their options,
                                            and whether each is available here (and why not)
+  attnbench compare A B [options]          B against A, case by case: the median's change with a
+                                           bootstrap 95 % interval and a Mann–Whitney p-value,
+                                           classed improved / regressed / unchanged / inconclusive;
+                                           A and B: run folders, a spec's results folder (its
+                                           latest), latest, or a baseline name; one spec results
+                                           folder alone compares its two newest runs
+  attnbench history <spec-results-dir>     every run of a spec: each case's median, its change from
+                                           run to run, and the run where it stepped
+  attnbench baseline save RUN NAME         keep RUN as baseline NAME (<spec results>/baselines/NAME)
 
   (attnbench is: deno run -A cli.ts   or   bun cli.ts)
 
@@ -57,6 +66,15 @@ Options:
   --strict           fail when a plugin is unavailable instead of skipping it
   --in-process       measure in this process instead of a supervised worker: no time or
                      memory caps, a crashing kernel ends the run (for debugging with --inspect)
+  --save-baseline N  after the run, keep it as baseline N (with --force, replace an old one)
+  --format F         compare: table (default), markdown (for a pull request), json, csv
+  --fail-on WHAT     compare: exit 1 on a full-confidence regression, improvement, or both
+                     (regression,improvement)
+  --noise X          compare, history: half-width of the noise band (default 0.1: ±10 %)
+  --alpha X          compare: significance level of the Mann–Whitney test (default 0.05)
+  --seed N           compare: seed of the bootstrap (default 1)
+  --in DIR           compare: the spec results folder where baseline names and latest are found
+  --json-schema      compare: print the JSON Schema of --format json
   -q, --quiet        no progress on stderr (failures are still printed)
   -h, --help         this text
   -V, --version      print the version
@@ -72,6 +90,10 @@ Examples:
   deno run -A cli.ts verify results/mincut
   deno run -A cli.ts keygen lab && deno run -A cli.ts specs/mincut.yaml --sign lab.key
   deno run -A cli.ts verify results/mincut --key lab.pub
+  deno run -A cli.ts specs/softmax-sweep.yaml --save-baseline main
+  deno run -A cli.ts compare main latest --in results/softmax-sweep --fail-on regression
+  deno run -A cli.ts compare results/softmax-sweep --format markdown   # its two newest runs
+  deno run -A cli.ts history results/softmax-sweep
 
 Each case runs in a worker process under a wall-clock cap (bench.timeout_ms, default 60 s +
 3 × max_time_ms) and a memory cap (bench.memory_limit_mb, default half the machine's memory):
@@ -93,5 +115,7 @@ Exit codes:
   2    a mistake in the spec, the command line or the output folder (one line naming the
        file, field and line:column, or the folder); nothing is measured
   130  stopped by Ctrl-C (SIGINT);  143  stopped by SIGTERM
-Docs: docs/spec.md (spec reference), docs/outputs.md (files written), docs/errors.md (codes).
+  compare: 0, or 1 when --fail-on found what it names; 2 for a mistake
+Docs: docs/spec.md (spec reference), docs/outputs.md (files written), docs/errors.md (codes),
+docs/compare.md (compare, history, baselines).
 `;
