@@ -1,8 +1,9 @@
 /**
  * What `compare` and `history` are pointed at, made into run folders: a run folder; a spec's
  * results folder (its `latest`, or for `compare` with one argument its two newest runs); `latest`;
- * or a baseline's name, kept under `<spec results>/baselines/<name>/` (`--in DIR` names the spec's
- * results folder, else the other argument's is used).
+ * or a baseline's name, kept under `<spec results>/baselines/<name>/`. Names are looked up in the
+ * spec results folder `--in DIR` names, else the other argument's, else the one folder under
+ * `./results` that holds such a baseline (so `compare main latest` works from a project's root).
  *
  * @example
  * ```ts
@@ -77,7 +78,8 @@ export function resolveSides(args: string[], inDir?: string): [RunRef, RunRef] {
     );
   }
   const direct = args.map((arg) => directRun(arg));
-  const specOf = (other: RunRef | undefined) => inDir ?? (other ? path.dirname(other.dir) : undefined);
+  const home = inDir ?? (direct.every((d) => d === undefined) ? specHoldingBaseline(args) : undefined);
+  const specOf = (other: RunRef | undefined) => home ?? (other ? path.dirname(other.dir) : undefined);
   const a = direct[0] ?? namedRun(args[0], specOf(direct[1]));
   const b = direct[1] ?? namedRun(args[1], specOf(direct[0] ?? a));
   return [a, b];
@@ -96,6 +98,19 @@ export function baselineDir(specResults: string, name: string): string {
     throw new SpecError("CLI_USAGE", `baseline name "${name}" must be letters, digits, ".", "_" or "-"`);
   }
   return path.join(path.resolve(specResults), BASELINES, name);
+}
+
+/**
+ * For `compare NAME latest` without `--in`: the one spec results folder under ./results that
+ * holds a baseline of one of the names, if exactly one does.
+ */
+function specHoldingBaseline(names: string[]): string | undefined {
+  const root = path.resolve("results");
+  if (!fs.existsSync(root)) return undefined;
+  const holders = fs.readdirSync(root)
+    .map((spec) => path.join(root, spec))
+    .filter((dir) => names.some((name) => fs.existsSync(path.join(dir, BASELINES, name, "manifest.json"))));
+  return holders.length === 1 ? holders[0] : undefined;
 }
 
 function refOf(dir: string, label = path.basename(dir)): RunRef {
