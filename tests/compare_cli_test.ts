@@ -20,7 +20,7 @@ const run = (name: string) => path.join(results, name);
 async function measure(name: string, slowdown: number, extra: string[] = []): Promise<void> {
   const spec = writeSpec(
     path.dirname(results),
-    `version: 1\nname: slowable\nkernel: ${kernel}\nparams:\n  seq_len: [32, 64]\n  d: 16\nbench:\n  min_samples: 20\n  min_time_ms: 150\n  max_time_ms: 1000\n  warmup: 1\nplugins: [latency]\n`,
+    `version: 1\nname: slowable\nkernel: ${kernel}\nparams:\n  seq_len: [64, 128]\n  d: 32\nbench:\n  min_samples: 20\n  min_time_ms: 300\n  max_time_ms: 1500\n  warmup: 1\nplugins: [latency]\n`,
   );
   process.env.ATTNBENCH_TEST_SLOWDOWN = String(slowdown);
   try {
@@ -35,7 +35,8 @@ beforeAll(async () => {
   await measure("1-a", 0);
   await measure("2-b", 0);
   await measure("3-slow", 0.3);
-  await measure("4-part", 0, ["--filter", "seq_len=32"]);
+  await measure("4-part", 0, ["--filter", "seq_len=64"]);
+  await measure("5-much-slower", 3);
 }, 240_000);
 
 afterAll(() => delete process.env.ATTNBENCH_TEST_SLOWDOWN);
@@ -95,7 +96,7 @@ describe("compare on real runs", () => {
     const rows = parse(stdout, { columns: true }) as Record<string, string>[];
     expect(rows.map((r) => r.metric)).toEqual(["time_us"]);
     const table = await runMain(["compare", run("1-a"), run("4-part")]);
-    expect(table.stdout).toMatch(/unpaired: only in A: slowable seq_len=64 d=16/);
+    expect(table.stdout).toMatch(/unpaired: only in A: slowable seq_len=128 d=32/);
   }, 60_000);
 
   test("a saved baseline is compared by name; history flags the run where every case stepped", async () => {
