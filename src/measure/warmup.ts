@@ -5,11 +5,12 @@
  * - `warmup: 0` makes no call at all.
  * - Otherwise at least `warmup` calls are made, then calls go on until the warm-up has lasted
  *   {@link warmUpMinimumMs} (100 ms, or `min_time_ms` when that is smaller) **and** the time per
- *   call has settled: over windows of calls (each at least a tenth of that floor: 10 ms), the
- *   mean time per call of the last third of the warm-up is no more than 10 % below that of the
- *   middle third (a call still getting faster is still being compiled). Thirds, not neighbouring
- *   windows, so that a slow, steady speed-up is seen too. With `min_time_ms: 0` the floor is 0
- *   and exactly `warmup` calls are made.
+ *   call has settled: over windows of calls (each at least a tenth of that floor: 10 ms; six at
+ *   least), the fastest call of the last third of the warm-up is no more than 10 % faster than the
+ *   fastest of the middle third (a call still getting faster is still being compiled). Thirds, not
+ *   neighbouring windows, so that a slow, steady speed-up is seen too; fastest calls, so that a
+ *   call the scheduler interrupted does not pass for a settled one.
+ *   With `min_time_ms: 0` the floor is 0 and exactly `warmup` calls are made.
  * - The adaptive part stops at {@link WARMUP_CAP_MS} (1 s) of warm-up whatever the windows say,
  *   and never starts a call that would end past the case's deadline.
  *
@@ -32,6 +33,8 @@ export const WARMUP_CAP_MS = 1000;
 const WINDOWS_PER_FLOOR = 10;
 /** A last third this much faster than the middle third means the call is still warming up. */
 const SETTLED_RATIO = 0.9;
+/** Fewest windows a settledness judgement needs (two per third). */
+const MIN_WINDOWS = 6;
 
 /** What the warm-up did. */
 export interface WarmUp {
@@ -58,7 +61,9 @@ export function warmUpMinimumMs(budget: { min_time_ms: number }): number {
 }
 
 /**
- * Warms `call` up under the rule above; `deadline` is a `performance.now()` time not to pass.
+ * Warms `call` up under the rule above; `deadline` is a time of `clock` (by default
+ * `performance.now()`, ms) not to pass. A test may pass its own clock to play a known series of
+ * call times.
  *
  * @example
  * ```ts
@@ -69,27 +74,29 @@ export function warmUp(
   call: () => void,
   budget: { warmup: number; min_time_ms: number },
   deadline = Number.POSITIVE_INFINITY,
+  clock: () => number = () => performance.now(),
 ): WarmUp {
   if (budget.warmup === 0) return { calls: 0, ms: 0, per_call_ns: Number.NaN };
   const minimumMs = warmUpMinimumMs(budget);
   const windowMs = minimumMs / WINDOWS_PER_FLOOR;
-  const started = performance.now();
+  const started = clock();
   const windows: Window[] = [];
-  let open: Window = { calls: 0, ms: 0 };
+  let open: Window = { calls: 0, ms: 0, fastest: Infinity };
   let calls = 0;
   let lastCallMs = 0;
   for (;;) {
-    const before = performance.now();
+    const before = clock();
     if (calls >= budget.warmup && before + lastCallMs > deadline) break;
     call();
-    const after = performance.now();
+    const after = clock();
     lastCallMs = after - before;
     calls++;
     open.calls++;
     open.ms += lastCallMs;
+    open.fastest = Math.min(open.fastest, lastCallMs);
     if (open.ms >= windowMs) {
       windows.push(open);
-      open = { calls: 0, ms: 0 };
+      open = { calls: 0, ms: 0, fastest: Infinity };
     }
     if (calls < budget.warmup) continue;
     if (minimumMs === 0) break;
@@ -97,22 +104,27 @@ export function warmUp(
     if ((elapsed >= minimumMs && settled(windows)) || elapsed >= WARMUP_CAP_MS) break;
   }
   const last = windows.at(-1) ?? open;
-  return { calls, ms: performance.now() - started, per_call_ns: (last.ms / Math.max(last.calls, 1)) * 1e6 };
+  return { calls, ms: clock() - started, per_call_ns: (last.ms / Math.max(last.calls, 1)) * 1e6 };
 }
 
-/** Calls and their summed time. */
+/** Calls, their summed time and the fastest of them, ms. */
 interface Window {
   calls: number;
   ms: number;
+  fastest: number;
 }
 
-/** Whether the last third of the windows is no more than 10 % faster per call than the middle third. */
+/**
+ * Whether the fastest call of the last third of the windows is no more than 10 % faster than the
+ * fastest of the middle third: a call the scheduler interrupted is only slower, never faster, so a
+ * loaded machine cannot make a call that is still speeding up look settled. Six windows at least,
+ * so that each third has two.
+ */
 function settled(windows: readonly Window[]): boolean {
   const k = windows.length;
-  if (k < 3) return false;
-  const perCall = (part: readonly Window[]) =>
-    part.reduce((sum, w) => sum + w.ms, 0) / part.reduce((sum, w) => sum + w.calls, 0);
-  const middle = perCall(windows.slice(Math.ceil(k / 3), Math.ceil((2 * k) / 3)));
-  const last = perCall(windows.slice(Math.ceil((2 * k) / 3)));
+  if (k < MIN_WINDOWS) return false;
+  const fastest = (part: readonly Window[]) => Math.min(...part.map((w) => w.fastest));
+  const middle = fastest(windows.slice(Math.ceil(k / 3), Math.ceil((2 * k) / 3)));
+  const last = fastest(windows.slice(Math.ceil((2 * k) / 3)));
   return last >= SETTLED_RATIO * middle;
 }
