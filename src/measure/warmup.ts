@@ -11,8 +11,9 @@
  *   neighbouring windows, so that a slow, steady speed-up is seen too; fastest calls, so that a
  *   call the scheduler interrupted does not pass for a settled one.
  *   With `min_time_ms: 0` the floor is 0 and exactly `warmup` calls are made.
- * - The adaptive part stops at {@link WARMUP_CAP_MS} (1 s) of warm-up whatever the windows say,
- *   and never starts a call that would end past the case's deadline.
+ * - The adaptive part stops at ten times the floor, at most {@link WARMUP_CAP_MS} (1 s), whatever
+ *   the windows say (a budget that measures for 5 ms does not warm up for a second), and never
+ *   starts a call that would end past the case's deadline.
  *
  * mitata makes 1–3 calls, criterion warms for 3 s, tinybench 250 ms and Deno.bench 10 ms
  * (see ../../../shared/reference/benchmark-anchors.md); a time floor with a stability check keeps
@@ -27,6 +28,8 @@
  * @module
  */
 
+/** The adaptive part stops at this many times the floor (1 s for the default 100 ms floor). */
+const CAP_PER_FLOOR = 10;
 /** Longest warm-up the adaptive part may reach, ms (the `warmup` calls asked for are always made). */
 export const WARMUP_CAP_MS = 1000;
 /** A window of calls lasts at least a tenth of the time floor (10 ms by default). */
@@ -79,6 +82,7 @@ export function warmUp(
   if (budget.warmup === 0) return { calls: 0, ms: 0, per_call_ns: Number.NaN };
   const minimumMs = warmUpMinimumMs(budget);
   const windowMs = minimumMs / WINDOWS_PER_FLOOR;
+  const capMs = Math.min(WARMUP_CAP_MS, CAP_PER_FLOOR * minimumMs);
   const started = clock();
   const windows: Window[] = [];
   let open: Window = { calls: 0, ms: 0, fastest: Infinity };
@@ -101,7 +105,7 @@ export function warmUp(
     if (calls < budget.warmup) continue;
     if (minimumMs === 0) break;
     const elapsed = after - started;
-    if ((elapsed >= minimumMs && settled(windows)) || elapsed >= WARMUP_CAP_MS) break;
+    if ((elapsed >= minimumMs && settled(windows)) || elapsed >= capMs) break;
   }
   const last = windows.at(-1) ?? open;
   return { calls, ms: clock() - started, per_call_ns: (last.ms / Math.max(last.calls, 1)) * 1e6 };
