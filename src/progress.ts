@@ -56,6 +56,8 @@ export class Progress {
   /** The current case ended with `status`; `detail` is a short result. */
   end(status: string, detail = ""): void {
     this.#done++;
+    // With no one to tell (-q), the ETA's cost model is not consulted: it walks the cases left.
+    if (!this.#sink) return;
     const now = performance.now();
     const elapsed = (now - this.#started) / 1000;
     const took = formatSeconds((now - this.#caseStarted) / 1000);

@@ -25,7 +25,7 @@
  * @module
  */
 import type { RunSide, SideCase } from "./run_side.ts";
-import { compareSamples, median } from "./stats.ts";
+import { compareSamples } from "./stats.ts";
 
 /** Version of the report's JSON layout (docs/compare.md). */
 export const COMPARE_FORMAT = "attnbench-compare/1";
@@ -164,7 +164,7 @@ export function compareRuns(a: RunSide, b: RunSide, options: CompareOptions): Co
 }
 
 function pairChange(a: SideCase, b: SideCase, by: "hash" | "identity", options: CompareOptions): PairChange {
-  const quality = [a.row.quality ?? a.record.quality ?? "ok", b.row.quality ?? b.record.quality ?? "ok"];
+  const quality = [a.record.quality ?? "ok", b.record.quality ?? "ok"];
   const metrics = [timeChange(a, b, options)];
   for (const column of RATIO_METRICS) {
     const [x, y] = [Number(a.row[column]), Number(b.row[column])];
@@ -172,7 +172,7 @@ function pairChange(a: SideCase, b: SideCase, by: "hash" | "identity", options: 
       metrics.push(ratioChange(column, x, y, options));
     }
   }
-  const flagged = quality.map((q, i) => q && q !== "ok" ? `${i === 0 ? "A" : "B"} ${q}` : "").filter(Boolean);
+  const flagged = quality.map((q, i) => q !== "ok" ? `${i === 0 ? "A" : "B"} ${q}` : "").filter(Boolean);
   for (const metric of metrics) {
     if (flagged.length > 0 && (metric.class === "regressed" || metric.class === "improved")) {
       metric.confidence = "low";
@@ -216,12 +216,12 @@ export function sampleChange(
   options: CompareOptions,
   metric = "time_us",
 ): MetricChange {
-  const stats = compareSamples(sa, sb, options);
+  const { median_a, median_b, ...stats } = compareSamples(sa, sb, options);
   const base = {
     metric,
     kind: "samples" as const,
-    a: median(Float64Array.from(sa)),
-    b: median(Float64Array.from(sb)),
+    a: median_a,
+    b: median_b,
     ...stats,
     confidence: "full" as const,
   };

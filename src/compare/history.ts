@@ -50,7 +50,9 @@ export interface SpecHistory {
  */
 export async function specHistory(base: string, noise: number): Promise<SpecHistory> {
   const sides: RunSide[] = [];
-  for (const dir of specRuns(base)) sides.push(await readRunSide(dir));
+  for (const dir of specRuns(base)) {
+    sides.push(await readRunSide(dir, path.basename(dir), { samples: false }));
+  }
   const cases = new Map<string, CaseHistory>();
   sides.forEach((side, run) => {
     for (const c of side.cases) {

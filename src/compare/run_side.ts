@@ -42,14 +42,19 @@ export interface RunSide {
 }
 
 /**
- * Reads the run in `dir` (a run folder).
+ * Reads the run in `dir` (a run folder); `samples: false` skips the raw samples (history needs
+ * only the medians).
  *
  * @example
  * ```ts
  * (await readRunSide(dir)).manifest.environment.runtime; // "deno"
  * ```
  */
-export async function readRunSide(dir: string, label = path.basename(dir)): Promise<RunSide> {
+export async function readRunSide(
+  dir: string,
+  label = path.basename(dir),
+  options: { samples: boolean } = { samples: true },
+): Promise<RunSide> {
   const manifest = readManifest(dir);
   const rows = readRows(path.join(dir, "results.csv"));
   const spec = manifest.spec.resolved;
@@ -60,7 +65,7 @@ export async function readRunSide(dir: string, label = path.basename(dir)): Prom
     cases.push({
       record,
       row: rows.get(record.config_hash) ?? {},
-      samples_us: samplesFile ? readSamples(path.join(dir, samplesFile)) : undefined,
+      samples_us: samplesFile && options.samples ? readSamples(path.join(dir, samplesFile)) : undefined,
       identity: await configHash({
         kernel: record.kernel.name,
         params: record.params,

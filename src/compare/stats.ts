@@ -31,6 +31,9 @@ export interface SampleComparison {
   high: number;
   /** Two-sided p-value of the Mann–Whitney U test. */
   p: number;
+  /** The medians the change is taken between. */
+  median_a: number;
+  median_b: number;
   n_a: number;
   n_b: number;
 }
@@ -65,6 +68,8 @@ export function compareSamples(
     low: percentile(changes, 0.025),
     high: percentile(changes, 0.975),
     p: mannWhitneyP(a, b),
+    median_a: medianA,
+    median_b: medianB,
     n_a: a.length,
     n_b: b.length,
   };
