@@ -73,6 +73,10 @@ export { ReferenceNotFound, resolveReference } from "./src/modules.ts";
 // What `attnbench plugins` lists beyond the profilers.
 export type { CatalogEntry, CatalogSection } from "./src/registry.ts";
 
+// The min-cut study's verdict.json, which `attnbench report` draws.
+export { STUDY_VERDICT_FORMAT } from "./src/study_verdict.ts";
+export type { CriterionCheck, SettingRow, StudySetting, StudyVerdict } from "./src/study_verdict.ts";
+
 // Results folders and witness chains, for plugins that report over a whole run.
 export { manifestRecordSha256 } from "./src/output/manifest.ts";
 export type { CaseRecord, Manifest } from "./src/output/manifest.ts";

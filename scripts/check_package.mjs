@@ -17,32 +17,18 @@ import { createRequire } from "node:module";
 import os from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
+import { Checks, expect } from "./checks.mjs";
 
 const root = fileURLToPath(new URL("..", import.meta.url));
 const bin = (name) => path.join(root, "node_modules", ".bin", name);
 const junitAt = process.argv.indexOf("--junit");
 const junit = junitAt > 0 ? process.argv[junitAt + 1] : undefined;
 const scratch = fs.mkdtempSync(path.join(os.tmpdir(), "attnbench-package-"));
-const results = [];
+const checks = new Checks("package");
+const check = (name, body) => checks.check(name, body);
 
 function run(command, args, cwd) {
   return execFileSync(command, args, { cwd, encoding: "utf8", stdio: ["ignore", "pipe", "pipe"] });
-}
-
-function check(name, body) {
-  try {
-    body();
-    results.push({ name });
-    console.log(`ok: ${name}`);
-  } catch (error) {
-    const message = `${error.message}${error.stderr ? `\n${String(error.stderr).slice(-2000)}` : ""}`;
-    results.push({ name, message });
-    console.log(`FAIL: ${name}\n  ${message.replace(/\n/g, "\n  ")}`);
-  }
-}
-
-function expect(condition, message) {
-  if (!condition) throw new Error(message);
 }
 
 function hashes(dir) {
@@ -56,7 +42,7 @@ const packs = path.join(scratch, "packs");
 fs.mkdirSync(packs);
 let tarball;
 let example;
-check("npm pack builds the package", () => {
+await check("npm pack builds the package", () => {
   run("npm", ["pack", "--silent", "--pack-destination", packs], root);
   tarball = path.join(packs, `attnbench-${version}.tgz`);
   expect(fs.existsSync(tarball), `no ${tarball}`);
@@ -71,7 +57,7 @@ check("npm pack builds the package", () => {
   expect(example, "the example plugin did not pack");
 });
 
-check("the tarball holds dist/ with types and the .wasm kernels, and no tests", () => {
+await check("the tarball holds dist/ with types and the .wasm kernels, and no tests", () => {
   const files = run("tar", ["-tzf", tarball]).trim().split("\n");
   for (
     const needed of [
@@ -99,7 +85,7 @@ fs.writeFileSync(
   path.join(consumer, "package.json"),
   JSON.stringify({ name: "consumer", private: true, type: "module" }),
 );
-check(
+await check(
   "npm install of the tarball, the example plugin's tarball (and @types/node, for Deno), in an empty folder",
   () => {
     // @types/node: Deno type-checks `node:` imports (a plugin test's node:test) against it.
@@ -107,18 +93,21 @@ check(
   },
 );
 
-check("the example plugin alone installs with plain npm install (attnbench is an optional peer)", () => {
-  const alone = path.join(scratch, "alone");
-  fs.mkdirSync(alone);
-  fs.writeFileSync(path.join(alone, "package.json"), JSON.stringify({ name: "alone", private: true }));
-  run("npm", ["install", "--no-audit", "--no-fund", example], alone);
-  expect(
-    fs.existsSync(path.join(alone, "node_modules", "attnbench-plugin-throughput", "package.json")),
-    "not installed",
-  );
-});
+await check(
+  "the example plugin alone installs with plain npm install (attnbench is an optional peer)",
+  () => {
+    const alone = path.join(scratch, "alone");
+    fs.mkdirSync(alone);
+    fs.writeFileSync(path.join(alone, "package.json"), JSON.stringify({ name: "alone", private: true }));
+    run("npm", ["install", "--no-audit", "--no-fund", example], alone);
+    expect(
+      fs.existsSync(path.join(alone, "node_modules", "attnbench-plugin-throughput", "package.json")),
+      "not installed",
+    );
+  },
+);
 
-check("npx attnbench --version", () => {
+await check("npx attnbench --version", () => {
   const out = run("npx", ["--no-install", "attnbench", "--version"], consumer).trim();
   expect(out === `attnbench ${version}`, `printed ${JSON.stringify(out)}`);
 });
@@ -140,7 +129,7 @@ plugins:
 `,
 );
 const out = (name) => path.join(consumer, `out-${name}`);
-check("the repository's cli.ts runs the spec under Deno (the reference hashes)", () => {
+await check("the repository's cli.ts runs the spec under Deno (the reference hashes)", () => {
   run(bin("deno"), ["run", "-A", path.join(root, "cli.ts"), spec, "--out", out("deno"), "-q"], consumer);
 });
 for (
@@ -150,7 +139,7 @@ for (
     ["Deno", bin("deno"), ["run", "-A", path.join(consumer, "node_modules", "attnbench", "dist", "cli.js")]],
   ]
 ) {
-  check(
+  await check(
     `the installed attnbench runs the spec under ${runtime}: same config hashes, plugin columns filled`,
     () => {
       const dir = out(`${runtime.toLowerCase()}-package`);
@@ -175,7 +164,36 @@ for (
   );
 }
 
-check("under Node, a plugin that does not parse is reported with file:line:column (exit 2)", () => {
+await check(
+  "the installed attnbench wrote report.html after each run, and report --figures works under Node, Bun and Deno",
+  () => {
+    for (
+      const [runtime, command, args] of [
+        ["node", "npx", ["--no-install", "attnbench"]],
+        ["bun", bin("bun"), [path.join(consumer, "node_modules", "attnbench", "dist", "cli.js")]],
+        ["deno", bin("deno"), [
+          "run",
+          "-A",
+          path.join(consumer, "node_modules", "attnbench", "dist", "cli.js"),
+        ]],
+      ]
+    ) {
+      const dir = out(`${runtime}-package`);
+      const page = fs.readFileSync(path.join(dir, "report.html"), "utf8");
+      expect(/<section class="plot" id="latency"/.test(page), `${runtime}: no latency plot in report.html`);
+      fs.rmSync(path.join(dir, "figures"), { recursive: true, force: true });
+      run(command, [...args, "report", dir, "--figures"], consumer);
+      const png = fs.readFileSync(path.join(dir, "figures", "latency.png"));
+      expect(png.subarray(1, 4).toString() === "PNG", `${runtime}: figures/latency.png is not a PNG`);
+      expect(
+        !fs.readFileSync(path.join(dir, "figures", "latency.svg"), "utf8").includes("<text"),
+        "text left in SVG",
+      );
+    }
+  },
+);
+
+await check("under Node, a plugin that does not parse is reported with file:line:column (exit 2)", () => {
   fs.writeFileSync(
     path.join(consumer, "broken.js"),
     'export default {\n  name: "broken",\n  create: () => ({ stop: () => ({}) ),\n};\n',
@@ -192,7 +210,7 @@ check("under Node, a plugin that does not parse is reported with file:line:colum
   expect(/broken\.js:3:37: SyntaxError: Unexpected token/.test(stderr), `stderr: ${stderr}`);
 });
 
-check(
+await check(
   "a plugin's test written with node:test and attnbench/testing passes under node --test, bun test and deno test",
   () => {
     fs.writeFileSync(
@@ -224,7 +242,7 @@ test("the calls plugin keeps the profiler contract", async () => {
   },
 );
 
-check(
+await check(
   "a TypeScript file importing defineProfiler from attnbench type-checks (tsc --strict --module nodenext)",
   () => {
     fs.writeFileSync(
@@ -252,25 +270,5 @@ export default defineProfiler({
   },
 );
 
-if (junit) {
-  const escape = (text) =>
-    text.replace(/[<>&"]/g, (c) => ({ "<": "&lt;", ">": "&gt;", "&": "&amp;", '"': "&quot;" })[c]);
-  const cases = results.map((r) =>
-    r.message === undefined
-      ? `  <testcase name="${escape(r.name)}"/>`
-      : `  <testcase name="${escape(r.name)}"><failure message="${escape(r.message.split("\n")[0])}">${
-        escape(r.message)
-      }</failure></testcase>`
-  );
-  fs.mkdirSync(path.dirname(junit), { recursive: true });
-  fs.writeFileSync(
-    junit,
-    `<?xml version="1.0"?>\n<testsuites>\n<testsuite name="package">\n${
-      cases.join("\n")
-    }\n</testsuite>\n</testsuites>\n`,
-  );
-}
 fs.rmSync(scratch, { recursive: true, force: true });
-const failed = results.filter((r) => r.message !== undefined).length;
-console.log(`package checks: ${results.length - failed} passed, ${failed} failed`);
-process.exit(failed ? 1 : 0);
+checks.finish(junit);

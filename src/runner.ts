@@ -26,7 +26,13 @@ import { outputFault } from "./output/fs_errors.ts";
 import { acquireLock, type HeldLock } from "./output/lock.ts";
 import { type CaseRecord, type EnvironmentRecord, type Manifest, summarize } from "./output/manifest.ts";
 import { ResultsDir } from "./output/results_dir.ts";
-import { chooseRunFolder, type ChosenFolder, clearRun, pointLatest } from "./output/run_folder.ts";
+import {
+  chooseRunFolder,
+  type ChosenFolder,
+  clearRun,
+  pointLatest,
+  removeReport,
+} from "./output/run_folder.ts";
 import { runState } from "./output/run_state.ts";
 import { type CasePlan, type RunPlan, selectPlannedCases } from "./plan.ts";
 import { machineInfo } from "./machine_load.ts";
@@ -158,8 +164,9 @@ export async function runPlan(plan: RunPlan, options: RunOptions = {}): Promise<
     );
     const dir = new ResultsDir(folder.dir);
     try {
-      // A resumed run changes the folder: its old seal no longer holds.
+      // A resumed run changes the folder: its old seal and report no longer hold.
       await removeSeal(folder.dir);
+      removeReport(folder.dir);
       await dir.commit(manifest);
     } catch (error) {
       throw outputFault(error, folder.dir, { during: "prepare" });

@@ -122,6 +122,22 @@ describe("seal.json binds every file the run wrote", () => {
     expect(stdout).toContain("note: not covered by seal.json (written after the run): notes.txt");
   });
 
+  test(
+    "report.html and figures/, made after the seal, are named as the report's and do not fail verify",
+    async () => {
+      const dir = copyOf(study);
+      expect(fs.existsSync(path.join(dir, "report.html"))).toBe(true);
+      expect((await runMain(["report", dir, "--figures"])).code).toBe(0);
+      const { code, stdout } = await runMain(["verify", dir]);
+      expect(code).toBe(0);
+      expect(stdout).toMatch(
+        /note: report\.html and figures\/ \(\d+ files\): made by attnbench report from the sealed files, so not sealed/,
+      );
+      expect(stdout).not.toContain("written after the run");
+    },
+    60_000,
+  );
+
   test("a case journal planted beside a finished run is never read, and fails verify", async () => {
     const dir = copyOf(study);
     const record = readManifest(dir).cases[0];

@@ -51,8 +51,10 @@ describe("peak RSS of a window", () => {
     peak.reset();
     const start = probes.read().rss_bytes;
     expect(peak.read()).toBeLessThan(start + 4 * MiB);
-    const touched = new Uint8Array(48 * MiB).fill(7);
-    expect(peak.read() - start).toBeGreaterThanOrEqual(44 * MiB);
+    // 96 MiB touched, 64 MiB required: in a long test process the allocator may hand back pages
+    // freed earlier that are still resident, which do not raise the RSS (seen: 8 of 48 MiB).
+    const touched = new Uint8Array(96 * MiB).fill(7);
+    expect(peak.read() - start).toBeGreaterThanOrEqual(64 * MiB);
     expect(touched[touched.length - 1]).toBe(7);
     peak.reset();
     expect(Math.abs(peak.read() - probes.read().rss_bytes)).toBeLessThan(4 * MiB);

@@ -37,9 +37,12 @@ describe("--resume", () => {
     const before = manifestOf(out);
     expect(before.cases.map((c: { status: string }) => c.status)).toEqual(["ok", "failed", "ok"]);
     const keptTable = fs.readFileSync(path.join(out, before.cases[0].files[0]), "utf8");
+    // The failed run's report shows the failure; resuming makes it stale, so it goes.
+    expect(fs.readFileSync(path.join(out, "report.html"), "utf8")).toContain("Failures (1)");
 
     fs.rmSync(trigger);
-    const resumed = await runCli([spec, "--out", out, "--resume"]);
+    const resumed = await runCli([spec, "--out", out, "--resume", "--no-report"]);
+    expect(fs.existsSync(path.join(out, "report.html"))).toBe(false);
     expect(resumed.code).toBe(0);
     expect(resumed.stderr).toContain("(complete: 2 of 3 cases ok, 1 failed): 1 of 3 cases to run");
     expect(resumed.stderr).toMatch(/\[1\/1\] faulty seq_len=8 .* ok /);

@@ -22,7 +22,7 @@ import * as v from "valibot";
 import { type CaseOutcome, defineProfiler, type Metrics, type ProfilerDefinition } from "../../plugin_kit.ts";
 import { configHash } from "../../plugin_kit.ts";
 import { thresholdOption } from "../coherence/mod.ts";
-import { toCsv } from "../../plugin_kit.ts";
+import { type SettingRow, STUDY_VERDICT_FORMAT, type StudyVerdict, toCsv } from "../../plugin_kit.ts";
 import { type Manifest, manifestRecordSha256 } from "../../plugin_kit.ts";
 import { buildChain, type ChainItem, sealBundle } from "../../plugin_kit.ts";
 import {
@@ -35,7 +35,7 @@ import {
   type Setting,
 } from "./aggregate.ts";
 import { recordSample, type SampleRecord } from "./records.ts";
-import { type SettingRow, verdictText } from "./verdict.ts";
+import { settingChecks, verdictText } from "./verdict.ts";
 
 const fraction = (what: string) => v.pipe(v.number(what), v.minValue(0, what));
 
@@ -129,18 +129,45 @@ const mincutStudy: ProfilerDefinition<Options> = defineProfiler({
         for (const setting of settings) {
           await ctx.writeFile(`csv/${setting.name}.csv`, sampleCsv(setting.cases, records));
         }
+        await ctx.writeFile("verdict.json", verdictJson(settings, rows, latencyChanges, baseFigures, opts));
         const lines = await writeWitness(ctx, settings, records, opts.mask_encoding);
         return `${
           verdictText(rows, baseFigures, latencyChanges, opts.criteria)
         }\n  witness: ${lines} lines in ${settings.length} chains, bound by witness/bundle.json` +
           `\n  study files: csv/results.csv (one row per setting: the reference's columns + config_hash), ` +
-          `csv/baseline.csv and csv/<setting>.csv (per sample), witness/<setting>.jsonl`;
+          `csv/baseline.csv and csv/<setting>.csv (per sample), verdict.json (the verdict as data), witness/<setting>.jsonl`;
       },
     };
   },
 });
 
 export default mincutStudy;
+
+/** The study's outcome as data (`verdict.json`, what `attnbench report` draws): docs/mincut-study.md. */
+function verdictJson(
+  settings: Setting[],
+  rows: SettingRow[],
+  latencyChanges: (number | null)[],
+  baseline: { p95_latency_us: number | null },
+  opts: Options,
+): string {
+  const verdict: StudyVerdict = {
+    format: STUDY_VERDICT_FORMAT,
+    threshold: opts.threshold,
+    criteria: opts.criteria,
+    baseline: { p95_latency_us: baseline.p95_latency_us },
+    settings: settings.map((setting, i) => ({
+      ...rows[i],
+      variant: setting.variant,
+      lambda: setting.lambda,
+      tau: setting.tau,
+      eps: setting.eps,
+      latency_ratio: latencyChanges[i] === null ? null : 1 + latencyChanges[i]!,
+      checks: settingChecks(rows[i], latencyChanges[i], opts.criteria),
+    })),
+  };
+  return JSON.stringify(verdict, null, 2) + "\n";
+}
 
 const SAMPLE_COLUMNS = ["sample_id", "seq_len", "wall_time_us", "peak_mem_bytes", "energy_j", "config_hash"];
 

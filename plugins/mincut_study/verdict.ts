@@ -9,20 +9,8 @@
  * ```
  * @module
  */
-import { formatTable } from "../../plugin_kit.ts";
+import { type CriterionCheck, formatTable, type SettingRow } from "../../plugin_kit.ts";
 import type { Figures } from "./aggregate.ts";
-
-/** One row of csv/results.csv. */
-export interface SettingRow {
-  setting: string;
-  coherence_delta: number | null;
-  kv_cache_reduction: number | null;
-  peak_mem_reduction: number | null;
-  energy_reduction: number | null;
-  p95_latency_us: number | null;
-  accuracy: number | null;
-  config_hash: string;
-}
 
 /** Thresholds of the original script's success criteria. */
 export interface Criteria {
@@ -75,36 +63,13 @@ export function verdictText(
       ]),
     ],
   );
-  const verdicts = rows.map((r, i) => {
-    const latencyChange = latencyChanges[i];
-    const checks = [
-      check(
-        `KV-cache reduction ≥ ${pct(criteria.kv_cache_reduction)}`,
-        r.kv_cache_reduction,
-        (x) => x >= criteria.kv_cache_reduction,
-        pct,
-      ),
-      check(
-        `energy/sample drop ≥ ${pct(criteria.energy_reduction)}`,
-        r.energy_reduction,
-        (x) => x >= criteria.energy_reduction,
-        pct,
-      ),
-      check(
-        `p95 latency within ±${pct(criteria.latency_tolerance)} of baseline (per seq_len, geometric mean)`,
-        latencyChange,
-        (x) => Math.abs(x) <= criteria.latency_tolerance,
-        (x) => `${x === null ? "n/a" : (x >= 0 ? "+" : "") + (x * 100).toFixed(1) + "%"}`,
-      ),
-      check(
-        `accuracy loss ≤ ${pct(criteria.accuracy_loss)}`,
-        r.accuracy === null ? null : 1 - r.accuracy,
-        (x) => x <= criteria.accuracy_loss,
-        pct,
-      ),
-    ];
-    return `  ${r.setting}: ${checks.join("; ")}`;
-  });
+  const verdicts = rows.map((r, i) =>
+    `  ${r.setting}: ${
+      settingChecks(r, latencyChanges[i], criteria).map((c) =>
+        `${c.criterion}: ${c.result === "n/a" ? "n/a (not measured)" : `${c.result} (${c.shown})`}`
+      ).join("; ")
+    }`
+  );
   return [
     "min-cut study: settings × metrics (reductions are 1 − setting / baseline at the same sequence lengths)",
     table,
@@ -115,12 +80,48 @@ export function verdictText(
   ].join("\n");
 }
 
-function check(
-  label: string,
-  value: number | null,
-  ok: (x: number) => boolean,
-  show: (x: number | null) => string,
-): string {
-  if (value === null) return `${label}: n/a (not measured)`;
-  return `${label}: ${ok(value) ? "PASS" : "FAIL"} (${show(value)})`;
+/**
+ * The script's four criteria judged on one setting, in the order the verdict prints them.
+ *
+ * @example
+ * ```ts
+ * settingChecks(row, 0.04, criteria)[2]; // { criterion: "p95 latency within ±10.0% …", value: 0.04, shown: "+4.0%", result: "PASS" }
+ * ```
+ */
+export function settingChecks(
+  r: SettingRow,
+  latencyChange: number | null,
+  criteria: Criteria,
+): CriterionCheck[] {
+  const pct = (x: number) => `${(x * 100).toFixed(1)}%`;
+  const signed = (x: number) => `${x >= 0 ? "+" : ""}${(x * 100).toFixed(1)}%`;
+  const check = (criterion: string, value: number | null, ok: (x: number) => boolean, show = pct) => ({
+    criterion,
+    value,
+    shown: value === null ? "n/a" : show(value),
+    result: value === null ? "n/a" as const : ok(value) ? "PASS" as const : "FAIL" as const,
+  });
+  return [
+    check(
+      `KV-cache reduction ≥ ${pct(criteria.kv_cache_reduction)}`,
+      r.kv_cache_reduction,
+      (x) => x >= criteria.kv_cache_reduction,
+    ),
+    check(
+      `energy/sample drop ≥ ${pct(criteria.energy_reduction)}`,
+      r.energy_reduction,
+      (x) => x >= criteria.energy_reduction,
+    ),
+    check(
+      `p95 latency within ±${pct(criteria.latency_tolerance)} of baseline (per seq_len, geometric mean)`,
+      latencyChange,
+      (x) => Math.abs(x) <= criteria.latency_tolerance,
+      signed,
+    ),
+    check(
+      `accuracy loss ≤ ${pct(criteria.accuracy_loss)}`,
+      r.accuracy === null ? null : 1 - r.accuracy,
+      (x) => x <= criteria.accuracy_loss,
+    ),
+  ];
 }

@@ -35,6 +35,12 @@ Usage:
   attnbench history <spec-results-dir>     every run of a spec: each case's median, its change from
                                            run to run, and the run where it stepped
   attnbench baseline save RUN NAME         keep RUN as baseline NAME (<spec results>/baselines/NAME)
+  attnbench report RUN... [--figures]      write report.html into the first RUN: what ran, then
+                                           plots (latency vs seq_len with fitted exponents, sample
+                                           distributions, memory, energy, the min-cut grid and
+                                           verdict, changes against the first RUN), one file with
+                                           no script and no network; --figures also writes
+                                           figures/<plot>.svg and .png for a two-column paper
 
   (attnbench is: deno run -A cli.ts   or   bun cli.ts)
 
@@ -67,6 +73,10 @@ Options:
   --in-process       measure in this process instead of a supervised worker: no time or
                      memory caps, a crashing kernel ends the run (for debugging with --inspect)
   --save-baseline N  after the run, keep it as baseline N (with --force, replace an old one)
+  --no-report        do not write report.html when the run ends (written by default: it takes
+                     under a second, against a run's tens of seconds)
+  --figures          with a run or report: also write figures/<plot>.svg and .png (300 dpi,
+                     fonts as outlines); report --out FILE.html: write the page there instead
   --format F         compare: table (default), markdown (for a pull request), json, csv
   --fail-on WHAT     compare: exit 1 on a full-confidence regression, improvement, or both
                      (regression,improvement)
@@ -94,6 +104,8 @@ Examples:
   deno run -A cli.ts compare main latest --in results/softmax-sweep --fail-on regression
   deno run -A cli.ts compare results/softmax-sweep --format markdown   # its two newest runs
   deno run -A cli.ts history results/softmax-sweep
+  deno run -A cli.ts report results/mincut --figures             # its latest run
+  deno run -A cli.ts report results/softmax-sweep/2026* --out /tmp/sweeps.html
 
 Each case runs in a worker process under a wall-clock cap (bench.timeout_ms, default 60 s +
 3 × max_time_ms) and a memory cap (bench.memory_limit_mb, default half the machine's memory):
@@ -117,5 +129,5 @@ Exit codes:
   130  stopped by Ctrl-C (SIGINT);  143  stopped by SIGTERM
   compare: 0, or 1 when --fail-on found what it names; 2 for a mistake
 Docs: docs/spec.md (spec reference), docs/outputs.md (files written), docs/errors.md (codes),
-docs/compare.md (compare, history, baselines).
+docs/compare.md (compare, history, baselines), docs/report.md (report.html and figures).
 `;

@@ -27,7 +27,8 @@ import { baselineCommand, compareCommand, historyCommand, saveBaseline } from ".
 import { HELP } from "./help.ts";
 import { formatPlugins } from "./plugins_command.ts";
 import { keygen, readPublicKey, readSigningKey } from "./keys_command.ts";
-import { formatCaseList, formatSeal, formatSummary } from "./report.ts";
+import { formatCaseList, formatSeal, formatSummary } from "./run_summary.ts";
+import { reportAfterRun, reportCommand } from "./report_command.ts";
 import { hasWitness, verifyRun } from "./verify_command.ts";
 
 /** Where the CLI writes: `stdout` gets results, `stderr` progress and errors. */
@@ -61,6 +62,8 @@ const OPTIONS = {
   in: { type: "string" },
   "save-baseline": { type: "string" },
   "json-schema": { type: "boolean" },
+  figures: { type: "boolean" },
+  "no-report": { type: "boolean" },
   help: { type: "boolean", short: "h" },
   version: { type: "boolean", short: "V" },
 } as const;
@@ -75,6 +78,7 @@ const COMMANDS = [
   "compare",
   "history",
   "baseline",
+  "report",
 ];
 
 /** Deno permissions each command needs (a run also writes and starts worker processes). */
@@ -87,6 +91,7 @@ const PERMISSIONS: Record<string, DenoPermission[]> = {
   compare: ["read"],
   history: ["read"],
   baseline: ["read", "write"],
+  report: ["read", "write", "env"],
   schema: [],
 };
 
@@ -170,6 +175,7 @@ async function dispatch(argv: string[], io: CliIo, progress: ProgressSink): Prom
   if (command === "compare") return await compareCommand(args, values, io.stdout);
   if (command === "history") return await historyCommand(args, values, io.stdout);
   if (command === "baseline") return baselineCommand(args, values, io.stdout);
+  if (command === "report") return await reportCommand(args, values, io.stdout);
   if (args.length !== 1) {
     const what = command === "verify" ? "results folder" : "spec file";
     throw new SpecError(
@@ -223,6 +229,9 @@ async function dispatch(argv: string[], io: CliIo, progress: ProgressSink): Prom
     const options = { trust: true, progress: values.quiet ? undefined : progress };
     verified = await verifyRun(result.outputDir, options, io.stdout);
   } else if (result.seal) io.stdout(formatSeal(result.seal));
+  if (!values["no-report"]) {
+    await reportAfterRun(result.outputDir, values, io.stdout, (text) => io.stderr.write(text));
+  }
   if (values["save-baseline"] !== undefined) {
     io.stdout(saveBaseline(result.outputDir, values["save-baseline"], values.force ?? false));
   }

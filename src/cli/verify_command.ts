@@ -18,7 +18,7 @@ import { JOURNAL_FILE } from "../output/case_journal.ts";
 import { checkSeal } from "../integrity/seal.ts";
 import type { PublicKey } from "../integrity/signing.ts";
 import type { Manifest } from "../output/manifest.ts";
-import { findRunFolder, readManifest } from "../output/run_folder.ts";
+import { FIGURES_DIR, findRunFolder, readManifest, REPORT_FILE } from "../output/run_folder.ts";
 import { runState } from "../output/run_state.ts";
 import { Progress, type ProgressSink } from "../progress.ts";
 import { verifyResults } from "../witness/verify.ts";
@@ -83,8 +83,22 @@ export async function verifyRun(
   if (seal.signatureMessage) {
     print(`signature: ${SIGNATURE_LABEL[seal.signature]} (${seal.signatureMessage})`);
   }
-  if (seal.unsealed.length > 0) {
-    print(`note: not covered by seal.json (written after the run): ${seal.unsealed.join(", ")}`);
+  const derived = seal.unsealed.filter((file) => file === REPORT_FILE || file.startsWith(`${FIGURES_DIR}/`));
+  const others = seal.unsealed.filter((file) => !derived.includes(file));
+  if (derived.length > 0) {
+    const figures = derived.length - (derived.includes(REPORT_FILE) ? 1 : 0);
+    const what = [
+      derived.includes(REPORT_FILE) ? REPORT_FILE : "",
+      figures > 0 ? `${FIGURES_DIR}/ (${figures} files)` : "",
+    ];
+    print(
+      `note: ${
+        what.filter(Boolean).join(" and ")
+      }: made by attnbench report from the sealed files, so not sealed`,
+    );
+  }
+  if (others.length > 0) {
+    print(`note: not covered by seal.json (written after the run): ${others.join(", ")}`);
   }
   if (!seal.ok) return 1;
   if (!hasWitness(manifest)) {

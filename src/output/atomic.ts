@@ -25,7 +25,7 @@ let counter = 0;
  * await writeFileAtomic("out/manifest.json", JSON.stringify(manifest));
  * ```
  */
-export async function writeFileAtomic(file: string, data: string): Promise<void> {
+export async function writeFileAtomic(file: string, data: string | Uint8Array): Promise<void> {
   const staged = await stageFile(file, data);
   await staged.commit();
 }
@@ -51,7 +51,7 @@ export interface StagedFile {
  * await json.commit();
  * ```
  */
-export async function stageFile(file: string, data: string): Promise<StagedFile> {
+export async function stageFile(file: string, data: string | Uint8Array): Promise<StagedFile> {
   const folder = path.dirname(file);
   await fs.mkdir(folder, { recursive: true });
   const temporary = `${file}.tmp-${process.pid}-${counter++}`;
@@ -89,7 +89,7 @@ export async function appendDurably(file: string, data: string): Promise<void> {
 }
 
 /** Writes (`w`) or appends (`a`) `data` and flushes it before closing. */
-async function writeFlushed(file: string, data: string, flag: "w" | "a"): Promise<void> {
+async function writeFlushed(file: string, data: string | Uint8Array, flag: "w" | "a"): Promise<void> {
   const handle = await fs.open(file, flag);
   try {
     await handle.writeFile(data);

@@ -137,9 +137,27 @@ export function runId(now: Date, specSha256: string): string {
   return `${stamp}-${specSha256.slice(0, 8)}`;
 }
 
+/** What `attnbench report` writes into a run folder: the page, and the paper figures' folder. */
+export const REPORT_FILE = "report.html";
+export const FIGURES_DIR = "figures";
+
+/**
+ * Removes what `attnbench report` wrote into `dir` (a resumed run changes what it shows).
+ *
+ * @example
+ * ```ts
+ * removeReport("/tmp/run"); // report.html and figures/ are gone
+ * ```
+ */
+export function removeReport(dir: string): void {
+  for (const name of [REPORT_FILE, FIGURES_DIR]) {
+    fs.rmSync(path.join(dir, name), { recursive: true, force: true });
+  }
+}
+
 /**
  * Removes an earlier run's files from `dir` for `--force`: only what a run writes (its manifest,
- * results.csv, per-case and report files), never the lock the caller holds; anything else there
+ * results.csv, per-case and report files, report.html and figures/), never the lock the caller holds; anything else there
  * stops it.
  *
  * @example
@@ -148,7 +166,15 @@ export function runId(now: Date, specSha256: string): string {
  * ```
  */
 export function clearRun(dir: string, manifest: Manifest): void {
-  const own = new Set(["manifest.json", "results.csv", METADATA_FILE, JOURNAL_FILE, SEAL_FILE]);
+  const own = new Set([
+    "manifest.json",
+    "results.csv",
+    METADATA_FILE,
+    JOURNAL_FILE,
+    SEAL_FILE,
+    REPORT_FILE,
+    FIGURES_DIR,
+  ]);
   const files = [...(manifest.files ?? []), ...(manifest.cases ?? []).flatMap((c) => c.files ?? [])];
   for (const file of files) own.add(file.split("/")[0]);
   const entries = fs.readdirSync(dir).filter((name) => name !== LOCK_FILE);

@@ -3,7 +3,7 @@
  *
  * @example
  * ```ts
- * import { formatCaseList } from "./report.ts";
+ * import { formatCaseList } from "./run_summary.ts";
  * console.log(formatCaseList(plan, []));
  * ```
  * @module
