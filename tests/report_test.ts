@@ -218,6 +218,22 @@ describe("attnbench report", () => {
     expect(Number(/<svg[^>]* width="([\d.]+)pt"/.exec(svg)![1])).toBeLessThanOrEqual(252);
   }, 60_000);
 
+  test("text from a spec, a kernel or a plugin is escaped, in the page and in the plots", async () => {
+    const copy = path.join(root, "hostile");
+    fs.cpSync(path.join(root, "sweep"), copy, { recursive: true });
+    const m = manifest("sweep");
+    m.spec.resolved.description = '<script>alert("description")</script>';
+    m.warnings.push("<img src=x onerror=alert(1)>");
+    m.cases[0].params.d = '<svg onload=alert("param")>';
+    fs.writeFileSync(path.join(copy, "manifest.json"), JSON.stringify(m));
+    expect((await runMain(["report", copy])).code).toBe(0);
+    const page = fs.readFileSync(path.join(copy, "report.html"), "utf8");
+    expect(page).not.toMatch(/<script|<img|<svg onload/);
+    expect(page).toContain("&lt;script&gt;alert(&quot;description&quot;)&lt;/script&gt;");
+    expect(page).toContain("&lt;img src=x onerror=alert(1)&gt;");
+    expect(page).toContain("#0 softmax seq_len=16 &lt;svg onload=alert(&quot;param&quot;)&gt;");
+  });
+
   test("mistakes exit 2 with one line", async () => {
     const none = await runMain(["report"]);
     expect(none.code).toBe(2);

@@ -10,8 +10,7 @@
  * ```
  * @module
  */
-import type { PlotData } from "./plot.ts";
-import type { Plot } from "./plot.ts";
+import type { Plot, PlotData } from "./plot.ts";
 import type { ReportRun } from "./run_data.ts";
 import { VERSION } from "../version.ts";
 
@@ -50,7 +49,7 @@ ${first.spec.resolved.description ? `<p class="lead">${escapeHtml(first.spec.res
 </header>
 <section id="what-ran">
 <h2>What ran</h2>
-${table(whatRan(page.runs))}
+${dataTable(whatRan(page.runs), "facts")}
 ${problems(page.runs)}
 </section>
 ${page.figures.map((f, i) => figure(f.plot, f.svg, i + 1)).join("\n")}
@@ -189,10 +188,6 @@ function whatRan(runs: readonly ReportRun[]): PlotData {
       ),
     ],
   };
-}
-
-function table(data: PlotData): string {
-  return dataTable(data, "facts");
 }
 
 /** Failed cases, run errors and warnings, or nothing. */
