@@ -234,6 +234,22 @@ describe("attnbench report", () => {
     expect(page).toContain("#0 softmax seq_len=16 &lt;svg onload=alert(&quot;param&quot;)&gt;");
   });
 
+  test("a run where every case failed still gets a report: its failures, and no plot", async () => {
+    const copy = path.join(root, "all-failed");
+    fs.cpSync(path.join(root, "sweep"), copy, { recursive: true });
+    const m = manifest("sweep");
+    for (const c of m.cases) {
+      Object.assign(c, { status: "failed", error: "timed out after 10 ms during run()" });
+    }
+    fs.writeFileSync(path.join(copy, "manifest.json"), JSON.stringify(m));
+    expect((await runMain(["report", copy])).code).toBe(0);
+    const page = fs.readFileSync(path.join(copy, "report.html"), "utf8");
+    expect(page).toContain(`<h3 class="fail">Failures (${m.cases.length})</h3>`);
+    expect(page).toContain("timed out after 10 ms during run()");
+    expect(page).toContain("No plot: the run has no measured case to draw.");
+    expect(page).not.toContain('<section class="plot"');
+  });
+
   test("mistakes exit 2 with one line", async () => {
     const none = await runMain(["report"]);
     expect(none.code).toBe(2);

@@ -65,7 +65,7 @@ export function changesPlot(runs: readonly ReportRun[]): Plot | undefined {
   const values = records({ columns, rows });
   return {
     name: "changes",
-    title: `Change against ${names[0]}`,
+    title: runs.length === 2 ? `Change: ${names[1]} against ${names[0]}` : `Change against ${names[0]}`,
     caption:
       `Change of the median time per call of each case against the first run (${runs[0].label}), with its ` +
       `bootstrap 95 % interval (${options.resamples} resamples of the raw samples); shaded: the ±${
