@@ -21,7 +21,8 @@ import { SpecError } from "./errors.ts";
 import { configHash } from "./hash.ts";
 import { measurementBudget } from "./limits.ts";
 import type { Manifest } from "./output/manifest.ts";
-import { type CasePlan, type RunPlan, selectPlannedCases } from "./plan.ts";
+import type { CasePlan, RunPlan } from "./plan.ts";
+import { selectRunCases, type ShardSelection } from "./shard/assign.ts";
 import { gitCommit, runtimeInfo } from "./runtime.ts";
 import type { Spec } from "./spec/schema.ts";
 import { MANIFEST_SCHEMA_VERSION } from "./version.ts";
@@ -104,6 +105,7 @@ export function resumeSelection(
   previous: Manifest,
   plan: RunPlan,
   filter: string[],
+  shard?: ShardSelection,
 ): { selected: CasePlan[]; warnings: string[] } {
   const refuse = (message: string) => new SpecError("RESUME_MISMATCH", `cannot resume ${message}`);
   if (previous.schema_version !== MANIFEST_SCHEMA_VERSION) {
@@ -135,7 +137,15 @@ export function resumeSelection(
       }; undo the change, or start a new run`,
     );
   }
-  const selected = selectPlannedCases(plan.cases, previous.filter);
+  const thenShard = previous.shard ? `${previous.shard.indices.join(",")}/${previous.shard.count}` : "none";
+  if (shard && `${shard.indices.join(",")}/${shard.count}` !== thenShard) {
+    throw refuse(
+      `as shard ${shard.indices.join(",")}/${shard.count}: the run is ${
+        previous.shard ? `shard ${thenShard}` : "not sharded"
+      }; resume it as it ran`,
+    );
+  }
+  const selected = selectRunCases(plan, previous.filter, previous.shard);
   const mismatch = previous.cases.findIndex((record, i) => record.config_hash !== selected[i]?.config_hash);
   if (mismatch >= 0 || selected.length !== previous.cases.length) {
     const record = previous.cases[mismatch];

@@ -19,12 +19,18 @@ import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import process from "node:process";
-import { describe, RunInterrupted } from "./errors.ts";
+import { describe, RunInterrupted, SpecError } from "./errors.ts";
 import { configHash, sha256Hex } from "./hash.ts";
 import { caseLimits } from "./limits.ts";
 import { outputFault } from "./output/fs_errors.ts";
 import { acquireLock, type HeldLock } from "./output/lock.ts";
-import { type CaseRecord, type EnvironmentRecord, type Manifest, summarize } from "./output/manifest.ts";
+import {
+  type CaseRecord,
+  type EnvironmentRecord,
+  type Manifest,
+  type ShardRecord,
+  summarize,
+} from "./output/manifest.ts";
 import { ResultsDir } from "./output/results_dir.ts";
 import {
   chooseRunFolder,
@@ -34,7 +40,8 @@ import {
   removeReport,
 } from "./output/run_folder.ts";
 import { runState } from "./output/run_state.ts";
-import { type CasePlan, type RunPlan, selectPlannedCases } from "./plan.ts";
+import type { CasePlan, RunPlan } from "./plan.ts";
+import { selectRunCases } from "./shard/assign.ts";
 import { machineInfo } from "./machine_load.ts";
 import { registeredKernels } from "./registry.ts";
 import { parameterColumns } from "./output/result_rows.ts";
@@ -59,6 +66,13 @@ export interface RunOptions {
   force?: boolean;
   /** `--filter` expressions (a case runs if any matches). */
   filter?: string[];
+  /** `--shard i/N` (or the engine's environment): run only this shard's cases (src/shard/). */
+  shard?: ShardRecord;
+  /**
+   * Resume without measuring: keep failed cases as they are, and only replay, report and seal
+   * (what `merge` does with the folder it assembled from shards).
+   */
+  finishOnly?: boolean;
   /** Fail instead of skipping an unavailable plugin. */
   strict?: boolean;
   /** Where progress lines go (nothing when absent). */
@@ -115,7 +129,15 @@ export function resultsBaseOf(plan: RunPlan): string {
  */
 export async function runPlan(plan: RunPlan, options: RunOptions = {}): Promise<RunResult> {
   // A malformed or empty --filter is refused before any folder is made.
-  const selected = options.resume ? undefined : selectPlannedCases(plan.cases, options.filter ?? []);
+  const selected = options.resume ? undefined : selectRunCases(plan, options.filter ?? [], options.shard);
+  if (selected?.length === 0) {
+    throw new SpecError(
+      "SHARD_EMPTY",
+      `shard ${
+        options.shard?.indices.join(",")
+      }/${options.shard?.count} of ${plan.loaded.spec.name} holds no case: the spec's cases form fewer units of work than shards`,
+    );
+  }
   const specSha256 = await sha256Hex(plan.loaded.text);
   const folder = chooseRunFolder({
     out: options.outputDir,
@@ -128,7 +150,7 @@ export async function runPlan(plan: RunPlan, options: RunOptions = {}): Promise<
   const note = (text: string) => notes.note(text);
   const previous = folder.previous;
   if (previous?.status === "complete" && previous.cases.every((c) => c.status === "ok")) {
-    resumeSelection(previous, plan, options.filter ?? []);
+    resumeSelection(previous, plan, options.filter ?? [], options.shard);
     note(`attnbench: nothing to resume in ${folder.dir}: all ${previous.cases.length} cases are ok`);
     if (await finishSealing(folder.dir, previous, options.signingKey)) {
       note(`attnbench: sealed ${folder.dir}: its run ended before seal.json was written`);
@@ -151,10 +173,10 @@ export async function runPlan(plan: RunPlan, options: RunOptions = {}): Promise<
         throw outputFault(error, folder.dir, { during: "prepare" });
       }
     }
-    const started = await startManifest(plan, folder, specSha256, options.filter ?? [], selected);
+    const started = await startManifest(plan, folder, specSha256, options, selected);
     const manifest = started.manifest;
     for (const warning of manifest.warnings) note(`warning: ${warning}`);
-    const todo = manifest.cases.filter((c) => c.status !== "ok").length;
+    const todo = manifest.cases.filter((c) => c.status === "pending").length;
     note(
       folder.previous
         ? `attnbench: resuming ${folder.dir} (${
@@ -236,9 +258,10 @@ async function startManifest(
   plan: RunPlan,
   folder: ChosenFolder,
   specSha256: string,
-  filter: string[],
+  options: RunOptions,
   fresh: CasePlan[] | undefined,
 ): Promise<{ manifest: Manifest; selected: CasePlan[] }> {
+  const filter = options.filter ?? [];
   const env = runtimeInfo();
   const spec = {
     file: plan.loaded.file,
@@ -261,9 +284,9 @@ async function startManifest(
   const limits = caseLimits(plan.loaded.spec.bench);
   if (folder.previous) {
     const previous = folder.previous;
-    const { selected, warnings } = resumeSelection(previous, plan, filter);
+    const { selected, warnings } = resumeSelection(previous, plan, filter, options.shard);
     const cases = previous.cases.map((record): CaseRecord =>
-      record.status === "ok" ? record : {
+      record.status === "ok" || (options.finishOnly && record.status === "failed") ? record : {
         index: record.index,
         config_hash: record.config_hash,
         role: record.role,
@@ -291,7 +314,7 @@ async function startManifest(
     delete manifest.error;
     return { manifest, selected };
   }
-  const selected = fresh ?? selectPlannedCases(plan.cases, filter);
+  const selected = fresh ?? selectRunCases(plan, filter, options.shard);
   const git_commit = gitCommit(process.cwd());
   const machine = machineInfo();
   const environment: EnvironmentRecord = {
@@ -326,6 +349,7 @@ async function startManifest(
     environment,
     limits,
     filter,
+    ...(options.shard ? { shard: options.shard } : {}),
     plugins,
     parameters: parameterColumns([
       ...Object.values(registeredKernels()),

@@ -9,15 +9,19 @@
  * ```
  * @module
  */
+import process from "node:process";
 import { parseArgs } from "node:util";
 import { toJsonSchema } from "@valibot/to-json-schema";
 import { formatParams } from "../case_info.ts";
 import { AttnbenchError, describe, SpecError } from "../errors.ts";
-import type { Manifest } from "../output/manifest.ts";
+import type { Manifest, ShardRecord } from "../output/manifest.ts";
+import { selectRunCases } from "../shard/assign.ts";
+import { mergeShards } from "../shard/merge.ts";
+import { shardFromEnvironment } from "../shard/engine.ts";
 import { planRun } from "../plan.ts";
 import { DEFAULT_MAX_CASES } from "../plan_bounds.ts";
 import type { ProgressSink } from "../progress.ts";
-import { runPlan } from "../runner.ts";
+import { runPlan, type RunResult } from "../runner.ts";
 import { loadSpec } from "../spec/load.ts";
 import { type DenoPermission, missingDenoPermissions } from "../runtime.ts";
 import { specSchema } from "../spec/schema.ts";
@@ -25,6 +29,7 @@ import { terminalSafe } from "../terminal_text.ts";
 import { VERSION } from "../version.ts";
 import { baselineCommand, compareCommand, historyCommand, saveBaseline } from "./compare_command.ts";
 import { HELP } from "./help.ts";
+import { slurmCommand } from "./slurm_command.ts";
 import { formatPlugins } from "./plugins_command.ts";
 import { keygen, readPublicKey, readSigningKey } from "./keys_command.ts";
 import { formatCaseList, formatSeal, formatSummary } from "./run_summary.ts";
@@ -63,6 +68,17 @@ const OPTIONS = {
   "save-baseline": { type: "string" },
   "json-schema": { type: "boolean" },
   figures: { type: "boolean" },
+  shard: { type: "string" },
+  "allow-partial": { type: "boolean" },
+  spec: { type: "string" },
+  shards: { type: "string" },
+  partition: { type: "string" },
+  time: { type: "string" },
+  "cpus-per-task": { type: "string" },
+  exclusive: { type: "boolean" },
+  pin: { type: "boolean" },
+  submit: { type: "boolean" },
+  wait: { type: "boolean" },
   "no-report": { type: "boolean" },
   help: { type: "boolean", short: "h" },
   version: { type: "boolean", short: "V" },
@@ -79,6 +95,8 @@ const COMMANDS = [
   "history",
   "baseline",
   "report",
+  "merge",
+  "slurm",
 ];
 
 /** Deno permissions each command needs (a run also writes and starts worker processes). */
@@ -92,6 +110,8 @@ const PERMISSIONS: Record<string, DenoPermission[]> = {
   history: ["read"],
   baseline: ["read", "write"],
   report: ["read", "write", "env"],
+  merge: ["read", "write", "env", "sys", "run"],
+  slurm: ["read", "write", "env", "sys", "run"],
   schema: [],
 };
 
@@ -176,6 +196,24 @@ async function dispatch(argv: string[], io: CliIo, progress: ProgressSink): Prom
   if (command === "history") return await historyCommand(args, values, io.stdout);
   if (command === "baseline") return baselineCommand(args, values, io.stdout);
   if (command === "report") return await reportCommand(args, values, io.stdout);
+  if (command === "slurm") {
+    return await slurmCommand(args, values, io.stdout, (text) => io.stderr.write(`${text}\n`));
+  }
+  if (command === "merge") {
+    if (values.out === undefined) {
+      throw new SpecError("CLI_USAGE", "merge needs --out DIR, the merged run's folder; see --help");
+    }
+    const { result } = await mergeShards(args, {
+      out: values.out,
+      allowPartial: values["allow-partial"] ?? false,
+      spec: values.spec,
+      maxCases: maxCasesOption(values["max-cases"]),
+      progress: values.quiet ? undefined : progress,
+      signingKey: await readSigningKey(values.sign),
+      workerOutput: io.stderr,
+    });
+    return await afterRun(result, values, io, progress);
+  }
   if (args.length !== 1) {
     const what = command === "verify" ? "results folder" : "spec file";
     throw new SpecError(
@@ -203,8 +241,17 @@ async function dispatch(argv: string[], io: CliIo, progress: ProgressSink): Prom
     io.stdout(`${args[0]}: valid, ${plan.cases.length} case${plan.cases.length === 1 ? "" : "s"}`);
     return 0;
   }
+  const shard = shardOf(values.shard);
   if (values["dry-run"]) {
-    io.stdout(formatCaseList(plan, values.filter ?? []));
+    io.stdout(formatCaseList(plan, values.filter ?? [], shard));
+    return 0;
+  }
+  if (shard && selectRunCases(plan, values.filter ?? [], shard).length === 0) {
+    io.stdout(
+      `shard ${
+        shard.indices[0]
+      }/${shard.count} of ${plan.loaded.spec.name}: no case to run (its cases form fewer units of work than shards; merge expects nothing from it)`,
+    );
     return 0;
   }
   const signingKey = await readSigningKey(values.sign);
@@ -214,6 +261,7 @@ async function dispatch(argv: string[], io: CliIo, progress: ProgressSink): Prom
     resume: values.resume ?? false,
     force: values.force ?? false,
     filter: values.filter ?? [],
+    shard,
     strict: values.strict ?? false,
     isolation: values["in-process"] ? "in-process" : "process",
     progress: values.quiet ? undefined : progress,
@@ -221,6 +269,22 @@ async function dispatch(argv: string[], io: CliIo, progress: ProgressSink): Prom
     stopNow: io.stopNow,
     workerOutput: io.stderr,
   });
+  return await afterRun(result, values, io, progress);
+}
+
+/** What follows a run (and a merge): the summary, the reports, the witness check, report.html, failures. */
+async function afterRun(
+  result: RunResult,
+  values: {
+    quiet?: boolean;
+    "no-report"?: boolean;
+    figures?: boolean;
+    "save-baseline"?: string;
+    force?: boolean;
+  },
+  io: CliIo,
+  progress: ProgressSink,
+): Promise<number> {
   io.stdout(formatSummary(result));
   for (const report of result.reports) io.stdout(report);
   let verified = 0;
@@ -236,6 +300,13 @@ async function dispatch(argv: string[], io: CliIo, progress: ProgressSink): Prom
     io.stdout(saveBaseline(result.outputDir, values["save-baseline"], values.force ?? false));
   }
   return Math.max(reportFailures(result.manifest, result.outputDir, io), verified);
+}
+
+/** The shard this run is (`--shard`, or the engine's environment), as the manifest records it. */
+function shardOf(flag: string | undefined): ShardRecord | undefined {
+  const info = shardFromEnvironment(flag, process.env);
+  if (!info) return undefined;
+  return { count: info.count, indices: [info.index], engine: info.engine, job: info.job, host: info.host };
 }
 
 function maxCasesOption(text: string | undefined): number {

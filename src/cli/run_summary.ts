@@ -9,7 +9,8 @@
  * @module
  */
 import { formatParams } from "../case_info.ts";
-import { type RunPlan, selectPlannedCases } from "../plan.ts";
+import type { RunPlan } from "../plan.ts";
+import { selectRunCases, type ShardSelection } from "../shard/assign.ts";
 import type { RunResult } from "../runner.ts";
 import { explainQuality } from "../quality.ts";
 import { formatTable } from "../text_table.ts";
@@ -24,8 +25,8 @@ import { type Seal, SEAL_FILE } from "../integrity/seal.ts";
  * formatCaseList(plan, ["seq_len=64"]);
  * ```
  */
-export function formatCaseList(plan: RunPlan, filter: string[]): string {
-  const selected = selectPlannedCases(plan.cases, filter);
+export function formatCaseList(plan: RunPlan, filter: string[], shard?: ShardSelection): string {
+  const selected = selectRunCases(plan, filter, shard);
   const rows = selected.map((c, position) => [
     String(position + 1),
     c.role,
@@ -35,8 +36,8 @@ export function formatCaseList(plan: RunPlan, filter: string[]): string {
   ]);
   const table = formatTable(["#", "role", "kernel", "params", "config_hash"], rows);
   const count = `${selected.length} case${selected.length === 1 ? "" : "s"}${
-    filter.length ? ` (of ${plan.cases.length})` : ""
-  }`;
+    filter.length || shard ? ` (of ${plan.cases.length})` : ""
+  }${shard ? `, shard ${shard.indices.join(",")}/${shard.count}` : ""}`;
   return [...plan.warnings.map((w) => `warning: ${w}`), table, count].join("\n");
 }
 

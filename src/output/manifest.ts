@@ -72,6 +72,38 @@ export interface CaseRecord {
   duration_ms?: number;
   /** Files written for this case, relative to the results folder. */
   files: string[];
+  /** In a merged run: the machine that measured the case (host, CPU model), its runtime, its shard. */
+  host?: string;
+  cpu?: string;
+  runtime?: string;
+  shard?: number;
+}
+
+/** A shard of a merged run. */
+export interface MergedShard {
+  index: number;
+  /** The shard's run folder, as given to `merge`. */
+  dir: string;
+  host: string;
+  engine: string;
+  job: Record<string, string>;
+  /** The shard's own witness bundle, kept in the merged folder, relative to it. */
+  bundle?: string;
+}
+
+/**
+ * Which shards of how many a run holds (src/shard/): one for a shard run (with the engine that
+ * started it, its job ids and host), the merged ones for a merged run.
+ */
+export interface ShardRecord {
+  count: number;
+  /** 1-based shard numbers. */
+  indices: number[];
+  engine?: string;
+  job?: Record<string, string>;
+  host?: string;
+  /** A merged run's shards. */
+  merged?: MergedShard[];
 }
 
 /** The environment of the run, with a fingerprint over all of it. */
@@ -120,6 +152,8 @@ export interface Manifest {
   /** The caps every case ran under (see src/limits.ts). */
   limits: CaseLimits;
   filter: string[];
+  /** A sharded run's shard, or a merged run's shards (absent for a whole run). */
+  shard?: ShardRecord;
   plugins: PluginStatus[];
   /**
    * results.csv's parameter columns: every parameter of every built-in kernel and of the spec's

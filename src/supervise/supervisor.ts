@@ -93,10 +93,10 @@ export class Supervisor {
   /** Measures every pending or failed case, then reports and tears down. */
   async run(): Promise<SupervisedRun> {
     const records = this.#manifest.cases;
-    const todo = records.filter((r) => r.status !== "ok").length;
+    const todo = records.filter((r) => r.status === "pending").length;
     const { model, costs } = this.#costModel();
     let next = 0;
-    const pending = () => costs.filter((_, i) => i >= next && records[i].status !== "ok");
+    const pending = () => costs.filter((_, i) => i >= next && records[i].status === "pending");
     const progress = new Progress(todo, this.#settings.progress, () => model.remaining(pending()));
     this.#progress = progress;
     const onStopNow = () => this.#worker?.kill("stopped at once by a second interrupt");
@@ -104,7 +104,8 @@ export class Supervisor {
     try {
       for (const [position, c] of this.#selected.entries()) {
         const record = records[position];
-        if (record.status === "ok") continue;
+        // Measured already (kept by --resume), or kept failed by merge: nothing to run.
+        if (record.status !== "pending") continue;
         if (this.#stopping()) return { reports: [], interrupted: this.#reason() };
         const ready = await this.#ready(position);
         progress.begin(caseLabel(c));

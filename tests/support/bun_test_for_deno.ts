@@ -12,6 +12,7 @@
  */
 import { after, afterEach, before, beforeEach, describe as nodeDescribe, it } from "node:test";
 import assert from "node:assert/strict";
+import { isDeepStrictEqual } from "node:util";
 
 type Body = () => unknown | Promise<unknown>;
 
@@ -57,6 +58,7 @@ interface Matchers {
   toMatch(pattern: RegExp | string): void;
   toHaveLength(n: number): void;
   toHaveProperty(key: string, value?: unknown): void;
+  toMatchObject(subset: Record<string, unknown>): void;
   toBeInstanceOf(cls: abstract new (...args: never[]) => unknown): void;
   toThrow(expected?: RegExp | string): void;
 }
@@ -123,6 +125,10 @@ function checks(actual: unknown): Record<keyof Matchers, (...args: never[]) => [
       const ok = has && (value.length === 0 || deepEqual((actual as Record<string, unknown>)[key], value[0]));
       return [ok, `expected ${show(actual)} to have property ${key}`];
     },
+    toMatchObject: (subset: Record<string, unknown>) => [
+      matchesSubset(actual, subset),
+      `expected ${show(actual)} to match ${show(subset)}`,
+    ],
     toBeInstanceOf: (
       cls: abstract new (...args: never[]) => unknown,
     ) => [actual instanceof cls, `expected instance of ${cls.name}`],
@@ -146,6 +152,17 @@ function checks(actual: unknown): Record<keyof Matchers, (...args: never[]) => [
       return [ok, didThrow ? `expected error matching ${e}, got "${message}"` : "expected function to throw"];
     },
   };
+}
+
+/** Bun's toMatchObject: every key of `subset` is in `actual`, objects compared the same way, the rest equal. */
+function matchesSubset(actual: unknown, subset: unknown): boolean {
+  if (subset === null || typeof subset !== "object" || Array.isArray(subset)) {
+    return isDeepStrictEqual(actual, subset);
+  }
+  if (actual === null || typeof actual !== "object") return false;
+  return Object.entries(subset).every(([key, value]) =>
+    key in actual && matchesSubset((actual as Record<string, unknown>)[key], value)
+  );
 }
 
 function matchers(actual: unknown, negate: boolean): Matchers {
