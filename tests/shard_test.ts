@@ -15,7 +15,7 @@ import { runtimeName } from "../src/runtime.ts";
 import { estimateCaseMs, selectRunCases, shardUnits } from "../src/shard/assign.ts";
 import { shardFromEnvironment } from "../src/shard/engine.ts";
 import { loadSpec } from "../src/spec/load.ts";
-import { runMain } from "./support/cli_process.ts";
+import { runCli, runMain } from "./support/cli_process.ts";
 import { faultSpec, STUDY_SPEC } from "./support/specs.ts";
 import { ROOT, tempDir, writeSpec } from "./support/temp.ts";
 
@@ -354,4 +354,95 @@ describe("merge", () => {
     expect(m.shard.host).toBeTruthy();
     expect(hashes(out("slurm-task"))).toEqual(hashes(out("sweep-2")));
   }, 60_000);
+});
+
+describe("attnbench slurm", () => {
+  const root = tempDir();
+  const spec = writeSpec(
+    root,
+    `version: 1\nname: sweep-slurm\nkernel: softmax\nparams:\n  seq_len: [16, 32, 64]\n  d: [8, 16]\nbench: { min_samples: 3, max_samples: 30, min_time_ms: 1, max_time_ms: 40, warmup: 1 }\nplugins: [latency]\n`,
+    "sweep.yaml",
+  );
+
+  test("writes an array of N tasks and a merge, with the options asked for, and submits nothing by default", async () => {
+    const dir = path.join(root, "written");
+    const { code, stdout } = await runMain([
+      "slurm",
+      spec,
+      "--shards",
+      "3",
+      "--out",
+      dir,
+      "--partition",
+      "bench",
+      "--time",
+      "30",
+      "--cpus-per-task",
+      "2",
+      "--exclusive",
+      "--pin",
+    ]);
+    expect(code).toBe(0);
+    expect(stdout).toContain(`submit with: ${dir}/submit.sh`);
+    const array = fs.readFileSync(path.join(dir, "shards.sbatch"), "utf8");
+    for (
+      const line of [
+        "#SBATCH --array=0-2",
+        "#SBATCH --partition=bench",
+        "#SBATCH --time=30",
+        "#SBATCH --cpus-per-task=2",
+        "#SBATCH --exclusive",
+      ]
+    ) {
+      expect(array).toContain(line);
+    }
+    expect(array).toMatch(
+      /srun --cpu-bind=cores .*cli\.ts .*sweep\.yaml --out "[^"]*\/shard-\$shard" -q --no-report/,
+    );
+    expect(fs.readFileSync(path.join(dir, "submit.sh"), "utf8")).toContain(
+      "--dependency=afterok:$array --kill-on-invalid-dep=yes",
+    );
+    expect(fs.readFileSync(path.join(dir, "merge.sbatch"), "utf8")).toMatch(
+      /merge "[^"]*"\/shard-\* --out "[^"]*\/merged"/,
+    );
+    const usage = await runMain(["slurm", spec, "--shards", "0"]);
+    expect(usage.code).toBe(2);
+  });
+
+  test(
+    "--submit --wait: the array, then the merge after it; the merged run has every case once",
+    async () => {
+      const state = path.join(root, "fake-slurm");
+      fs.mkdirSync(state);
+      const saved = { PATH: process.env.PATH, FAKE_SLURM_DIR: process.env.FAKE_SLURM_DIR };
+      process.env.PATH = `${path.join(ROOT, "tests", "fixtures", "slurm")}:${process.env.PATH}`;
+      process.env.FAKE_SLURM_DIR = state;
+      const dir = path.join(root, "submitted");
+      let result;
+      try {
+        result = await runCli(["slurm", spec, "--shards", "3", "--out", dir, "--submit", "--wait"]);
+      } finally {
+        process.env.PATH = saved.PATH;
+        if (saved.FAKE_SLURM_DIR === undefined) delete process.env.FAKE_SLURM_DIR;
+        else process.env.FAKE_SLURM_DIR = saved.FAKE_SLURM_DIR;
+      }
+      expect(result.code).toBe(0);
+      expect(result.stdout).toMatch(/array job 41 \(3 shards .*\), merge job 42/);
+      expect(result.stdout).toContain("shards exited 1: 0, 2: 0, 3: 0; merge 0");
+      const log = fs.readFileSync(path.join(state, "log"), "utf8");
+      expect(log).toContain("sbatch --parsable --dependency=afterok:41 --kill-on-invalid-dep=yes");
+      expect(log).toMatch(/squeue -h -j 41,42/);
+      const merged = JSON.parse(fs.readFileSync(path.join(dir, "merged", "manifest.json"), "utf8"));
+      const listed = (await runMain(["--dry-run", spec])).stdout;
+      expect(merged.cases.map((c: { config_hash: string }) => c.config_hash)).toEqual(
+        [...listed.matchAll(/\b[0-9a-f]{64}\b/g)].map((m) => m[0]),
+      );
+      expect(merged.shard.merged.map((s: { engine: string }) => s.engine)).toEqual([
+        "slurm",
+        "slurm",
+        "slurm",
+      ]);
+    },
+    180_000,
+  );
 });

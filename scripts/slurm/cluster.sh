@@ -112,9 +112,11 @@ stop_one() {
   return 1
 }
 
+is_zombie() { [ "$(awk '{print $3}' "/proc/$1/stat" 2>/dev/null)" = Z ]; }
+
 # stop everything listed in DIR/pids, newest first (slurmd, slurmctld, munged)
 stop_dir() {
-  local dir="$1" rc=0 lines=() line name pid i
+  local dir="$1" rc=0 lines=() line name pid i zombies
   if [ ! -s "$dir/pids" ]; then
     echo "nothing to stop in $dir"
     return 0
@@ -129,6 +131,18 @@ stop_dir() {
       *) log "ignoring unexpected line in $dir/pids: $line"; continue ;;
     esac
     stop_one "$dir" "$name" "$pid" || rc=1
+  done
+  # The daemons were reparented to PID 1, which on some machines reaps orphans only every
+  # second or two; until then they linger as zombies (dead, but still in /proc and ps).
+  # Give the reaper up to 3 s so that callers checking /proc or ps see a clean slate.
+  for ((i = 0; i < 60; i++)); do
+    zombies=0
+    for line in "${lines[@]}"; do
+      read -r name pid _ <<<"$line" || true
+      [[ "$pid" =~ ^[0-9]+$ ]] && is_zombie "$pid" && zombies=1
+    done
+    [ "$zombies" = 0 ] && break
+    sleep 0.05
   done
   return "$rc"
 }
@@ -161,7 +175,7 @@ fail() {
 }
 
 on_signal() {
-  trap - INT TERM
+  trap - INT TERM HUP
   fail "interrupted"
 }
 
@@ -178,7 +192,7 @@ launch() { # OUTFILE CMD...
 # wait until /proc/PID/comm becomes NAME (the exec chain setsid -> [setpriv ->] daemon)
 wait_exec() { # NAME PID
   local i
-  for ((i = 0; i < 50; i++)); do
+  for ((i = 0; i < 250; i++)); do
     [ "$(cat "/proc/$2/comm" 2>/dev/null || true)" = "$1" ] && return 0
     [ -d "/proc/$2" ] || return 1
     sleep 0.02
@@ -186,7 +200,24 @@ wait_exec() { # NAME PID
   return 1
 }
 
-alive() { [ -d "/proc/$1" ] && [ "$(awk '{print $3}' "/proc/$1/stat" 2>/dev/null)" != Z ]; }
+alive() { [ -d "/proc/$1" ] && ! is_zombie "$1"; }
+
+# can USER enter (-x) or write (-w) FOLDER? if not, name the first parent folder USER cannot enter
+check_reachable() { # USER FOLDER -x|-w
+  local user="$1" folder="$2" p="" part parts=()
+  setpriv --reuid="$user" --regid="$user" --init-groups test "$3" "$folder" 2>/dev/null && return 0
+  IFS=/ read -ra parts <<<"${folder#/}"
+  for part in "${parts[@]}"; do
+    p="$p/$part"
+    if ! setpriv --reuid="$user" --regid="$user" --init-groups test -x "$p" 2>/dev/null; then
+      fail "user $user cannot enter $p ($(stat -c '%A %U' "$p")), so it cannot use $folder; run chmod a+x on it (munged wants x for all on every parent of its socket) or use a DIR whose parent folders others can enter (mktemp -d makes mode 700 folders)"
+    fi
+  done
+  fail "user $user cannot use $folder (test $3 fails)"
+}
+
+# does something accept TCP connections on 127.0.0.1:PORT? (Slurm's default ports: 6817 ctld, 6818 slurmd)
+port_in_use() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
 
 munge_works() { # [SOCKET]
   if [ -n "${1:-}" ]; then
@@ -268,7 +299,7 @@ start_slurmd() {
 cmd_start() {
   local arg="$1" t0 node nodeline authinfo="" sock="" pid deadline out st rc c
   t0=$(now)
-  trap on_signal INT TERM
+  trap on_signal INT TERM HUP
 
   for c in slurmctld slurmd sbatch munged munge unmunge scontrol sinfo setpriv setsid; do
     have "$c" || fail "$c not found (run: $0 install)"
@@ -285,18 +316,24 @@ cmd_start() {
     log "error: $DIR is not empty (use a fresh folder; run '$0 stop $DIR' for an old cluster)"
     exit 2
   fi
+  for c in 6817 6818; do
+    ! port_in_use "$c" || {
+      log "error: port $c on 127.0.0.1 is in use (another Slurm cluster running? stop it first)"
+      exit 1
+    }
+  done
+  # folders: slurm (the SlurmUser) and munge must reach DIR; slurm owns state, log and pid folders
+  chmod 755 "$DIR"
+  check_reachable slurm "$DIR" -x
+  check_reachable munge "$DIR" -x
   STARTING=1
   export SLURM_CONF="$DIR/slurm.conf"
   : >"$DIR/pids"
-
-  # folders: slurm (the SlurmUser) must reach DIR and own state, log and pid folders
-  chmod 755 "$DIR"
   mkdir -p "$DIR/state" "$DIR/spool" "$DIR/log" "$DIR/run"
   chown slurm:slurm "$DIR/state" "$DIR/log" "$DIR/run"
   chmod 755 "$DIR/state" "$DIR/log" "$DIR/run"
   chmod 700 "$DIR/spool"
-  setpriv --reuid=slurm --regid=slurm --init-groups test -w "$DIR/state" 2>/dev/null ||
-    fail "user slurm cannot write $DIR/state (a parent folder of $DIR is not searchable by others?)"
+  check_reachable slurm "$DIR/state" -w
 
   # munge: reuse a working munged on the default socket, else run our own under DIR/munge
   if munge_works; then
@@ -309,6 +346,7 @@ cmd_start() {
     mkdir -p "$DIR/munge"
     chown munge:munge "$DIR/munge"
     chmod 755 "$DIR/munge"
+    check_reachable munge "$DIR/munge" -w
     pid=$(launch "$DIR/log/munged.out" setpriv --reuid=munge --regid=munge --init-groups \
       munged --foreground --socket="$sock" --pid-file="$DIR/munge/munged.pid" \
       --seed-file="$DIR/munge/munged.seed")
@@ -341,9 +379,9 @@ cmd_start() {
   wait_exec slurmctld "$pid" || fail "slurmctld did not start" "$DIR/log/slurmctld.out"
   deadline=$((SECONDS + TIMEOUT))
   while :; do
-    out=$(scontrol ping 2>/dev/null || true)
-    [[ "$out" == *"is UP"* ]] && break
     alive "$pid" || fail "slurmctld exited" "$DIR/log/slurmctld.log"
+    out=$(scontrol ping 2>/dev/null || true)
+    [[ "$out" == *"is UP"* ]] && alive "$pid" && break
     ((SECONDS < deadline)) || fail "slurmctld not UP after ${TIMEOUT} s" "$DIR/log/slurmctld.log"
     sleep 0.05
   done
@@ -355,7 +393,7 @@ cmd_start() {
     log "slurmd did not start with TaskPlugin=$TASK_PLUGIN; last lines of its log:"
     tail -n 10 "$DIR/log/slurmd.log" 2>/dev/null | sed 's/^/    /' >&2 || true
     log "retrying with TaskPlugin=task/none"
-    forget_pid "$DIR" slurmd "$SLURMD_PID"
+    alive "$SLURMD_PID" || forget_pid "$DIR" slurmd "$SLURMD_PID"
     set_task_plugin task/none
     scontrol reconfigure >/dev/null 2>&1 || fail "scontrol reconfigure failed" "$DIR/log/slurmctld.log"
     rc=0
@@ -371,7 +409,7 @@ cmd_start() {
   esac
 
   STARTING=0
-  trap - INT TERM
+  trap - INT TERM HUP
   log "cluster up: $(grep -m1 '^TaskPlugin=' "$DIR/slurm.conf"); source $DIR/env"
   echo "slurm cluster ready in $(elapsed "$t0" "$(now)") s"
 }

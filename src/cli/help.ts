@@ -35,6 +35,13 @@ Usage:
   attnbench history <spec-results-dir>     every run of a spec: each case's median, its change from
                                            run to run, and the run where it stepped
   attnbench baseline save RUN NAME         keep RUN as baseline NAME (<spec results>/baselines/NAME)
+  attnbench merge SHARD... --out DIR       join shard runs of one spec (--shard i/N) into one run
+                                           folder: refuses missing (unless --allow-partial),
+                                           duplicated or foreign shards; a study's witness is
+                                           re-sealed over the merged cases
+  attnbench slurm <spec.yaml> --shards N   write a Slurm array (one shard per task) and a merge
+                                           job that depends on it; --submit submits them, --wait
+                                           polls squeue until the merge is done
   attnbench report RUN... [--figures]      write report.html into the first RUN: what ran, then
                                            plots (latency vs seq_len with fitted exponents, sample
                                            distributions, memory, energy, the min-cut grid and
@@ -69,6 +76,17 @@ Options:
                      joined by commas, e.g. "seq_len>=256,d=64" or "kernel=softmax";
                      repeat --filter to run the union
   --dry-run          list the cases, their config hashes and the count; run nothing
+  --shard i/N        run shard i of N (counted from 1): a deterministic slice balanced by
+                     estimated cost, baselines with their cases; without it the shard comes
+                     from SLURM_ARRAY_TASK_ID (dense 0-based array), JOB_COMPLETION_INDEX with
+                     ATTNBENCH_SHARD_COUNT (Kubernetes), or ATTNBENCH_SHARD=i/N
+  --allow-partial    merge: join the shards given although others are missing
+  --spec FILE        merge: the spec the shards ran, when it is not where they ran it
+  --shards N         slurm: the number of array tasks
+  --partition P, --time T, --cpus-per-task C, --exclusive, --pin
+                     slurm: sbatch options; --exclusive gives each shard a whole node, --pin
+                     binds it to its cores (srun --cpu-bind=cores): benchmarks want either
+  --submit, --wait   slurm: submit the scripts; then wait for the merge (polling squeue)
   --strict           fail when a plugin is unavailable instead of skipping it
   --in-process       measure in this process instead of a supervised worker: no time or
                      memory caps, a crashing kernel ends the run (for debugging with --inspect)
@@ -104,6 +122,9 @@ Examples:
   deno run -A cli.ts compare main latest --in results/softmax-sweep --fail-on regression
   deno run -A cli.ts compare results/softmax-sweep --format markdown   # its two newest runs
   deno run -A cli.ts history results/softmax-sweep
+  deno run -A cli.ts specs/mincut.yaml --shard 2/3 --out /shared/mincut/shard-2
+  deno run -A cli.ts merge /shared/mincut/shard-* --out /shared/mincut/merged
+  deno run -A cli.ts slurm specs/mincut.yaml --shards 3 --exclusive --submit --wait
   deno run -A cli.ts report results/mincut --figures             # its latest run
   deno run -A cli.ts report results/softmax-sweep/2026* --out /tmp/sweeps.html
 
@@ -129,5 +150,6 @@ Exit codes:
   130  stopped by Ctrl-C (SIGINT);  143  stopped by SIGTERM
   compare: 0, or 1 when --fail-on found what it names; 2 for a mistake
 Docs: docs/spec.md (spec reference), docs/outputs.md (files written), docs/errors.md (codes),
-docs/compare.md (compare, history, baselines), docs/report.md (report.html and figures).
+docs/compare.md (compare, history, baselines), docs/report.md (report.html and figures),
+docs/scale-out.md (shards on Slurm, Kubernetes and CI matrices, and merge).
 `;

@@ -23,6 +23,7 @@ import { execFileSync } from "node:child_process";
 import fs from "node:fs";
 import path from "node:path";
 import process from "node:process";
+import { fileURLToPath } from "node:url";
 import { AttnbenchError, SpecError } from "../errors.ts";
 import { runtimeName } from "../runtime.ts";
 
@@ -70,7 +71,9 @@ export interface SubmittedJob {
  * ```
  */
 export function thisAttnbench(): string[] {
-  const cli = path.resolve(process.argv[1]);
+  // This module is src/shard/slurm.ts in the repository, dist/src/shard/slurm.js in the package.
+  const source = new URL("../../cli.ts", import.meta.url);
+  const cli = fileURLToPath(fs.existsSync(source) ? source : new URL("../../cli.js", import.meta.url));
   const runtime = runtimeName();
   if (runtime === "deno") return [process.execPath, "run", "-A", cli];
   if (runtime === "node") return [process.execPath, ...process.execArgv, cli];
@@ -106,9 +109,10 @@ export function slurmJob(request: SlurmRequest): SlurmJob {
       request.cpusPerTask ? `#SBATCH --cpus-per-task=${request.cpusPerTask}` : "",
       request.exclusive ? "#SBATCH --exclusive" : "",
     ].filter(Boolean).join("\n");
-  const run = `${request.pin ? "srun --cpu-bind=cores " : ""}${cli} ${spec} --out "${dir}/shard-$shard" -q ${
-    (request.runArgs ?? []).map(quote).join(" ")
-  }`.trimEnd();
+  const run = `${
+    request.pin ? "srun --cpu-bind=cores " : ""
+  }${cli} ${spec} --out "${dir}/shard-$shard" -q --no-report ${(request.runArgs ?? []).map(quote).join(" ")}`
+    .trimEnd();
   const arrayScript = path.join(dir, "shards.sbatch");
   fs.writeFileSync(
     arrayScript,
