@@ -62,6 +62,21 @@ await checks.check("munged, slurmctld and slurmd start on this machine, and the 
   env = { ...process.env, SLURM_CONF: conf };
 });
 
+/** `attnbench slurm SPEC --shards N --out JOB --submit --wait` on the cluster; what it printed. */
+const submitAndWait = (spec, shards, job) =>
+  run(deno, [
+    "run",
+    "-A",
+    "cli.ts",
+    "slurm",
+    spec,
+    "--shards",
+    String(shards),
+    "--out",
+    job,
+    "--submit",
+    "--wait",
+  ], env);
 const hashesOf = (file) => JSON.parse(fs.readFileSync(file, "utf8")).cases.map((c) => c.config_hash);
 const listed = (spec) =>
   [...run(deno, ["run", "-A", "cli.ts", spec, "--dry-run"]).matchAll(/\b[0-9a-f]{64}\b/g)].map((m) => m[0]);
@@ -72,19 +87,7 @@ try {
     () => {
       expect(env, "no cluster");
       const job = path.join(scratch, "sweep");
-      const out = run(deno, [
-        "run",
-        "-A",
-        "cli.ts",
-        "slurm",
-        "specs/softmax-sweep.yaml",
-        "--shards",
-        "3",
-        "--out",
-        job,
-        "--submit",
-        "--wait",
-      ], env);
+      const out = submitAndWait("specs/softmax-sweep.yaml", 3, job);
       console.log(out.trim().split("\n").map((line) => `  ${line}`).join("\n"));
       expect(/shards exited 1: 0, 2: 0, 3: 0; merge 0/.test(out), "a shard or the merge did not exit 0");
       const merged = path.join(job, "merged", "manifest.json");
@@ -130,19 +133,7 @@ plugins: [latency, memory, coherence, mincut-study]
 `,
       );
       const job = path.join(scratch, "study");
-      const out = run(deno, [
-        "run",
-        "-A",
-        "cli.ts",
-        "slurm",
-        spec,
-        "--shards",
-        "2",
-        "--out",
-        job,
-        "--submit",
-        "--wait",
-      ], env);
+      const out = submitAndWait(spec, 2, job);
       expect(/merge 0/.test(out), `merge did not exit 0:\n${out}`);
       const verify = run(deno, ["run", "-A", "cli.ts", "verify", path.join(job, "merged")]);
       console.log(verify.trim().split("\n").map((line) => `  ${line}`).join("\n"));

@@ -19,6 +19,10 @@ import { runCli, runMain } from "./support/cli_process.ts";
 import { faultSpec, STUDY_SPEC } from "./support/specs.ts";
 import { ROOT, tempDir, writeSpec } from "./support/temp.ts";
 
+/** Six softmax cases with a tiny budget. */
+const SMALL_SWEEP =
+  `version: 1\nname: sweep-small\nkernel: softmax\nparams:\n  seq_len: [16, 32, 64]\n  d: [8, 16]\nbench: { min_samples: 3, max_samples: 30, min_time_ms: 1, max_time_ms: 40, warmup: 1 }\nplugins: [latency]\n`;
+
 const plans: Record<string, RunPlan> = {};
 beforeAll(async () => {
   for (const name of ["softmax-sweep", "mincut"]) {
@@ -182,11 +186,7 @@ describe("which shard the environment asks for", () => {
 
 describe("merge", () => {
   const root = tempDir();
-  const sweep = writeSpec(
-    root,
-    `version: 1\nname: sweep-small\nkernel: softmax\nparams:\n  seq_len: [16, 32, 64]\n  d: [8, 16]\nbench: { min_samples: 3, max_samples: 30, min_time_ms: 1, max_time_ms: 40, warmup: 1 }\nplugins: [latency]\n`,
-    "sweep.yaml",
-  );
+  const sweep = writeSpec(root, SMALL_SWEEP, "sweep.yaml");
   const out = (name: string) => path.join(root, name);
   const run = async (args: string[]) => {
     const result = await runMain([...args, "-q", "--no-report"]);
@@ -358,11 +358,7 @@ describe("merge", () => {
 
 describe("attnbench slurm", () => {
   const root = tempDir();
-  const spec = writeSpec(
-    root,
-    `version: 1\nname: sweep-slurm\nkernel: softmax\nparams:\n  seq_len: [16, 32, 64]\n  d: [8, 16]\nbench: { min_samples: 3, max_samples: 30, min_time_ms: 1, max_time_ms: 40, warmup: 1 }\nplugins: [latency]\n`,
-    "sweep.yaml",
-  );
+  const spec = writeSpec(root, SMALL_SWEEP, "sweep.yaml");
 
   test("writes an array of N tasks and a merge, with the options asked for, and submits nothing by default", async () => {
     const dir = path.join(root, "written");
