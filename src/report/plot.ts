@@ -64,35 +64,22 @@ export const FRAMES = {
 } as const satisfies Record<string, Record<string, Frame>>;
 
 /**
- * The parameters that take more than one value among the cases that have them, without `seq_len`:
- * what tells lines apart, in the spec's order.
+ * The parameters that take more than one value among the runs' measured cases that have them,
+ * but `without` (`seq_len` for plots against it): what tells lines apart, in the spec's order.
  *
  * @example
  * ```ts
- * varyingParams([{ seq_len: 64, d: 32 }, { seq_len: 64, d: 64 }]); // ["d"]
+ * varyingParams(sweepRuns); // ["d"]
+ * varyingParams(sweepRuns, ""); // ["seq_len", "d"]
  * ```
  */
-export function varyingParams(
-  params: readonly Record<string, unknown>[],
-  without = "seq_len",
-  order: readonly string[] = [],
-): string[] {
+export function varyingParams(runs: readonly ReportRun[], without = "seq_len"): string[] {
+  const params = runs.flatMap((r) => r.cases.map((c) => c.record.params));
+  const order = [...new Set(runs.flatMap((r) => Object.keys(r.manifest.spec.resolved.params ?? {})))];
   const rank = (k: string) => (order.includes(k) ? order.indexOf(k) : order.length);
   const keys = [...new Set(params.flatMap((p) => Object.keys(p)))].filter((k) => k !== without)
     .sort((a, b) => rank(a) - rank(b));
   return keys.filter((k) => new Set(params.filter((p) => k in p).map((p) => JSON.stringify(p[k]))).size > 1);
-}
-
-/**
- * The spec's parameter names in the order it lists them (labels follow it).
- *
- * @example
- * ```ts
- * specParamOrder(runs); // ["variant", "seq_len", "d", "lambda", "tau", "eps"]
- * ```
- */
-export function specParamOrder(runs: readonly ReportRun[]): string[] {
-  return [...new Set(runs.flatMap((r) => Object.keys(r.manifest.spec.resolved.params ?? {})))];
 }
 
 /**
@@ -150,10 +137,9 @@ export interface SeriesPoint {
  */
 export function seriesPoints(runs: readonly ReportRun[]): SeriesPoint[] {
   const names = runNames(runs);
-  const all = runs.flatMap((r) => r.measured.map((c) => c.record.params));
-  const keys = varyingParams(all, "seq_len", specParamOrder(runs));
+  const keys = varyingParams(runs);
   return runs.flatMap((run, i) =>
-    run.measured
+    run.cases
       .filter((c) => typeof c.record.params.seq_len === "number")
       .map((c) => ({
         c,

@@ -7,26 +7,19 @@
  * ```ts
  * import { readReportRun } from "./run_data.ts";
  * const run = await readReportRun("results/mincut"); // its latest run
- * run.measured.length; // 57
+ * run.cases.length; // 57
  * ```
  * @module
  */
 import fs from "node:fs";
 import path from "node:path";
-import { readRunSide, type SideCase } from "../compare/run_side.ts";
+import { readRunSide, type RunSide } from "../compare/run_side.ts";
 import { SpecError } from "../errors.ts";
-import type { Manifest } from "../output/manifest.ts";
 import { findRunFolder } from "../output/run_folder.ts";
 import { STUDY_VERDICT_FORMAT, type StudyVerdict } from "../study_verdict.ts";
 
-/** A run as the report sees it. */
-export interface ReportRun {
-  dir: string;
-  /** Its run id (the folder's name). */
-  label: string;
-  manifest: Manifest;
-  /** Its `ok` cases, in plan order, with their rows and raw samples. */
-  measured: SideCase[];
+/** A run as the report sees it: compare's reading of it (its `ok` cases with rows and raw samples), and a study's verdict. */
+export interface ReportRun extends RunSide {
   verdict?: StudyVerdict;
 }
 
@@ -41,14 +34,10 @@ export interface ReportRun {
 export async function readReportRun(dir: string): Promise<ReportRun> {
   const runDir = findRunFolder(dir);
   const side = await readRunSide(runDir);
-  const verdictFile = path.join(runDir, "verdict.json");
-  return {
-    dir: runDir,
-    label: side.label,
-    manifest: side.manifest,
-    measured: side.cases,
-    verdict: side.manifest.files.includes("verdict.json") ? readVerdict(verdictFile) : undefined,
-  };
+  const verdict = side.manifest.files.includes("verdict.json")
+    ? readVerdict(path.join(runDir, "verdict.json"))
+    : undefined;
+  return { ...side, verdict };
 }
 
 function readVerdict(file: string): StudyVerdict {

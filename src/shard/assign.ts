@@ -11,9 +11,9 @@
  *
  * @example
  * ```ts
- * import { assignShards, selectShard } from "./assign.ts";
+ * import { assignShards, selectRunCases } from "./assign.ts";
  * const owners = assignShards(plan.cases, 3); // Map: config hash → 1, 2 or 3
- * selectShard(plan.cases, { count: 3, indices: [2] }); // the cases shard 2 of 3 runs
+ * selectRunCases(plan, [], { count: 3, indices: [2] }); // the cases shard 2 of 3 runs
  * ```
  * @module
  */
@@ -106,21 +106,23 @@ export function assignShards(
 }
 
 /**
- * The cases of the selected shards, in plan order, with each case's cost estimated from `budget`.
+ * The cases `--filter` selects (with their baselines), in plan order, and the shard (1 … count)
+ * of each, each case's cost estimated from the spec's budget.
  *
  * @example
  * ```ts
- * selectShard(cases, { count: 3, indices: [1] }, spec.bench, spec.inputs.samples);
+ * const { cases, owner } = shardPlan(plan, [], 3);
+ * cases.filter((c) => owner.get(c.config_hash) === 2); // shard 2's cases
  * ```
  */
-export function selectShard(
-  cases: readonly CasePlan[],
-  shard: ShardSelection,
-  budget: Budget,
-  evalSamples: number,
-): CasePlan[] {
-  const owner = assignShards(cases, shard.count, (c) => estimateCaseMs(c, budget, evalSamples));
-  return cases.filter((c) => shard.indices.includes(owner.get(c.config_hash)!));
+export function shardPlan(
+  plan: RunPlan,
+  filter: string[],
+  count: number,
+): { cases: CasePlan[]; owner: Map<string, number> } {
+  const cases = selectPlannedCases(plan.cases, filter);
+  const { bench, inputs } = plan.loaded.spec;
+  return { cases, owner: assignShards(cases, count, (c) => estimateCaseMs(c, bench, inputs.samples)) };
 }
 
 /**
@@ -133,7 +135,7 @@ export function selectShard(
  * ```
  */
 export function selectRunCases(plan: RunPlan, filter: string[], shard?: ShardSelection): CasePlan[] {
-  const chosen = selectPlannedCases(plan.cases, filter);
-  if (!shard) return chosen;
-  return selectShard(chosen, shard, plan.loaded.spec.bench, plan.loaded.spec.inputs.samples);
+  if (!shard) return selectPlannedCases(plan.cases, filter);
+  const { cases, owner } = shardPlan(plan, filter, shard.count);
+  return cases.filter((c) => shard.indices.includes(owner.get(c.config_hash)!));
 }

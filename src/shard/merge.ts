@@ -32,7 +32,7 @@ import { planRun } from "../plan.ts";
 import { type RunOptions, runPlan, type RunResult } from "../runner.ts";
 import { runtimeInfo } from "../runtime.ts";
 import { loadSpec } from "../spec/load.ts";
-import { selectRunCases } from "./assign.ts";
+import { shardPlan } from "./assign.ts";
 
 /** What `merge` may do besides joining complete shards. */
 export interface MergeOptions extends Pick<RunOptions, "progress" | "signingKey" | "workerOutput"> {
@@ -95,13 +95,14 @@ export async function mergeShards(
     force: true,
     filter: first.manifest.filter,
   });
-  const expected = (index: number) =>
-    selectRunCases(plan, first.manifest.filter, { count, indices: [index] });
+  // The slice is computed once: every shard's cases, by owner.
+  const { cases, owner } = shardPlan(plan, first.manifest.filter, count);
+  const expected = (index: number) => cases.filter((c) => owner.get(c.config_hash) === index);
   for (const shard of shards) {
-    const want = expected(shard.index).map((c) => c.config_hash);
-    const have = shard.manifest.cases.map((c) => c.config_hash);
-    const stranger = have.find((hash) => !want.includes(hash));
-    const absent = want.find((hash) => !have.includes(hash));
+    const want = new Set(expected(shard.index).map((c) => c.config_hash));
+    const have = new Set(shard.manifest.cases.map((c) => c.config_hash));
+    const stranger = [...have].find((hash) => !want.has(hash));
+    const absent = [...want].find((hash) => !have.has(hash));
     if (stranger || absent) {
       throw refuse(
         `${shard.dir} is not shard ${shard.index}/${count} of this spec: ${

@@ -11,7 +11,7 @@
  * @module
  */
 import { compareRuns, DEFAULT_COMPARE_OPTIONS } from "../../compare/compare.ts";
-import { type Plot, records, runNames, settingLabel, specParamOrder, varyingParams } from "../plot.ts";
+import { type Plot, records, runNames, settingLabel, varyingParams } from "../plot.ts";
 import type { ReportRun } from "../run_data.ts";
 
 const CLASS_COLOURS = {
@@ -32,17 +32,8 @@ const CLASS_COLOURS = {
 export function changesPlot(runs: readonly ReportRun[]): Plot | undefined {
   if (runs.length < 2) return undefined;
   const names = runNames(runs);
-  const sides = runs.map((r, i) => ({
-    dir: r.dir,
-    label: names[i],
-    manifest: r.manifest,
-    cases: r.measured,
-  }));
-  const keys = varyingParams(
-    runs.flatMap((r) => r.measured.map((c) => c.record.params)),
-    "",
-    specParamOrder(runs),
-  );
+  const sides = runs.map((r, i) => ({ ...r, label: names[i] }));
+  const keys = varyingParams(runs, "");
   const options = DEFAULT_COMPARE_OPTIONS;
   const columns = ["comparison", "case", "change", "low", "high", "class", "confidence"];
   const rows = sides.slice(1).flatMap((side) => {

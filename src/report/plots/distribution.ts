@@ -11,7 +11,7 @@
  * @module
  */
 import { nearestRank } from "../../stats.ts";
-import { type Plot, records, runNames, settingLabel, specParamOrder, varyingParams } from "../plot.ts";
+import { type Plot, records, runNames, settingLabel, varyingParams } from "../plot.ts";
 import type { ReportRun } from "../run_data.ts";
 
 /**
@@ -24,14 +24,10 @@ import type { ReportRun } from "../run_data.ts";
  */
 export function distributionPlot(runs: readonly ReportRun[]): Plot | undefined {
   const names = runNames(runs);
-  const keys = varyingParams(
-    runs.flatMap((r) => r.measured.map((c) => c.record.params)),
-    "",
-    specParamOrder(runs),
-  );
+  const keys = varyingParams(runs, "");
   const columns = ["case", "samples", "p5", "p25", "p50", "p75", "p95", "median_us", "quality"];
   const rows = runs.flatMap((run, i) =>
-    run.measured.filter((c) => (c.samples_us?.length ?? 0) > 0 && (c.record.median_us ?? 0) > 0).map((c) => {
+    run.cases.filter((c) => (c.samples_us?.length ?? 0) > 0 && (c.record.median_us ?? 0) > 0).map((c) => {
       const median = c.record.median_us!;
       const sorted = [...c.samples_us!].sort((a, b) => a - b);
       const at = (p: number) => round(nearestRank(sorted, p) / median);

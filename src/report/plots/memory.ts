@@ -60,7 +60,7 @@ export function memoryPlot(runs: readonly ReportRun[]): Plot | undefined {
   const lengths = rows.map((r) => r[1] as number);
   const lines = new Set(rows.map((r) => r[0])).size;
   const methods = [
-    ...new Set(runs.flatMap((r) => r.measured.map((c) => c.record.metrics?.memory?.peak_method))),
+    ...new Set(runs.flatMap((r) => r.cases.map((c) => c.record.metrics?.memory?.peak_method))),
   ]
     .filter(Boolean).join(", ");
   return {
