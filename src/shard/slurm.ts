@@ -228,9 +228,13 @@ function slurm(command: string, args: string[]): string {
         `${command} not found: run this on a Slurm login node (or put Slurm's commands on PATH)`,
       );
     }
+    // Slurm's clients print several lines; the user gets them as one.
+    const said = String(e.stderr ?? "").trim().split("\n").map((line) => line.trim()).filter(Boolean).join(
+      "; ",
+    );
     throw new AttnbenchError(
       "SLURM",
-      `${command} ${args.join(" ")} exited ${e.status}: ${String(e.stderr ?? "").trim()}`,
+      `${command} ${args.join(" ")} exited ${e.status}: ${said || "no message"}`,
     );
   }
 }
