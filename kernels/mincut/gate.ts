@@ -18,6 +18,17 @@
  * @module
  */
 import { dinicBytes, DinicSolver } from "./dinic.ts";
+import {
+  boundSlots,
+  FLOW_NEEDED,
+  LAMBDA,
+  markProvenSinks,
+  PROVEN,
+  setFlowNeeded,
+  twoHopFlow,
+  twoHopFlows,
+  WEIGHT_SUM,
+} from "./flow_bound.ts";
 import { type AttentionGraph, checkSquare, createGraph, fillGraph, graphBytes } from "./graph.ts";
 
 /**
@@ -78,6 +89,7 @@ export class MinCutGate {
   readonly byteLength: number;
   #cutCost = 0;
   #edgesKept = 0;
+  #maxFlows = 0;
   readonly #seqLen: number;
   readonly #lambda: number;
   readonly #eps: number;
@@ -97,8 +109,18 @@ export class MinCutGate {
     this.#floor = Math.max(this.#eps, 0);
     this.keepMask = new Uint8Array(seqLen * seqLen);
     this.edgesTotal = seqLen * seqLen;
-    this.#cut = options.variant === "eps-only" ? undefined : cutBuffers(seqLen, options.variant);
+    this.#cut = options.variant === "eps-only"
+      ? undefined
+      : cutBuffers(seqLen, options.variant, this.#lambda);
     this.byteLength = this.keepMask.byteLength + (this.#cut?.byteLength ?? 0);
+  }
+
+  /**
+   * Max flows the last `apply` ran: 0 when the two-hop bound proved that the cut cannot fire
+   * (or for `eps-only`), 1 for `reference`, up to seq_len − 1 for `best-sink`.
+   */
+  get maxFlows(): number {
+    return this.#maxFlows;
   }
 
   /** Cost of the cut that fired in the last `apply`, 0 when none did (as the reference reports). */
@@ -115,18 +137,22 @@ export class MinCutGate {
   apply(logits: Float32Array): void {
     checkSquare(logits, this.#seqLen);
     this.#cutCost = 0;
+    this.#maxFlows = 0;
     const cut = this.#cut;
     if (cut === undefined) {
       epsOnlyKeepMask(logits, this.#eps, this.keepMask);
       this.#edgesKept = countKept(this.keepMask);
       return;
     }
+    const edgeCount = markEdges(logits, this.#floor, this.keepMask, cut.bounds);
+    this.#edgesKept = edgeCount;
+    if (edgeCount === 0 || this.#seqLen < 2) {
+      this.keepMask.fill(0);
+      this.#edgesKept = 0;
+      return;
+    }
+    if (this.#provenUncut(logits, cut, edgeCount)) return;
     fillGraph(cut.graph, logits, this.#floor);
-    this.keepMask.fill(0);
-    this.#edgesKept = 0;
-    const edgeCount = cut.graph.edgeCount;
-    if (edgeCount === 0 || this.#seqLen < 2) return;
-    this.#markEdges(cut.graph);
     sumWeights(cut.graph, cut.weightSum);
     // The reference's mean_w, in f32.
     const mean = Math.fround(cut.weightSum[0] / Math.fround(edgeCount));
@@ -142,13 +168,21 @@ export class MinCutGate {
     }
   }
 
-  /** Keeps every graph edge (the eps pruning): mask 1 at (src, dst). */
-  #markEdges(graph: AttentionGraph): void {
-    const { src, dst, edgeCount } = graph;
+  /**
+   * True when the two-hop flows prove that no cut the gate considers can cost as little as the
+   * threshold (see ./flow_bound.ts): the mask then stays every edge and the cut cost 0. For
+   * best-sink, also marks in `cut.flows[t]` (as PROVEN) each sink t proven, so the solver skips it.
+   */
+  #provenUncut(logits: Float32Array, cut: CutBuffers, edgeCount: number): boolean {
     const n = this.#seqLen;
-    const mask = this.keepMask;
-    this.#edgesKept = edgeCount; // before the loop: see the note in DinicSolver.load
-    for (let e = 0; e < edgeCount; e++) mask[src[e] * n + dst[e]] = 1;
+    const { bounds, flows } = cut;
+    setFlowNeeded(bounds, edgeCount, n);
+    if (!cut.bestSink) {
+      twoHopFlow(logits, n, this.#floor, n - 1, flows);
+      return flows[n - 1] > bounds[FLOW_NEEDED];
+    }
+    twoHopFlows(logits, n, this.#floor, flows);
+    return markProvenSinks(flows, n, bounds) === 0;
   }
 
   /**
@@ -159,20 +193,26 @@ export class MinCutGate {
     const solver = cut.solver;
     solver.limit[0] = cut.threshold[0];
     solver.solve(0, this.#seqLen - 1);
+    this.#maxFlows = 1;
     cut.cost[0] = solver.cost[0];
   }
 
   /**
    * Into `cut.cost`: the strictly cheapest cut 0 → t over t = 1..seq_len−1 (earliest t on ties),
-   * `Infinity` when the flow proved every one above the threshold; S copied aside.
+   * `Infinity` when the flow proved every one above the threshold; S copied aside. Sinks whose
+   * two-hop flow already proved their cut above the threshold (PROVEN in `cut.flows`) are skipped:
+   * such a cut can be neither the cheapest one that fires nor tied with it.
    */
   #bestSinkCut(cut: CutBuffers): void {
     const solver = cut.solver;
     const best = cut.cost;
+    const flows = cut.flows;
     best[0] = Infinity;
     for (let t = 1; t < this.#seqLen; t++) {
+      if (flows[t] === PROVEN) continue;
       solver.limit[0] = Math.min(cut.threshold[0], best[0]);
       solver.solve(0, t);
+      this.#maxFlows++;
       if (solver.cost[0] < best[0]) {
         best[0] = solver.cost[0];
         cut.side.set(solver.sourceSide);
@@ -209,15 +249,19 @@ interface CutBuffers {
   threshold: Float64Array;
   /** `cost[0]`: the chosen cut's cost, `Infinity` when the flow proved it above the threshold. */
   cost: Float64Array;
+  /** The WEIGHT_SUM, LAMBDA and FLOW_NEEDED slots of ./flow_bound.ts. */
+  bounds: Float64Array;
+  /** Each sink's two-hop flow; best-sink: PROVEN once it proved the sink's cut above the threshold. */
+  flows: Float64Array;
   bestSink: boolean;
   byteLength: number;
 }
 
-/** Bytes of a {@link CutBuffers}' `weightSum`, `threshold` and `cost`. */
-const CUT_SCALAR_BYTES = 4 + 8 + 8;
+/** Bytes of a {@link CutBuffers}' `weightSum`, `threshold`, `cost` and `bounds`. */
+const CUT_SCALAR_BYTES = 4 + 8 + 8 + 24;
 
 /** Allocates the graph and solver of a cut variant. */
-function cutBuffers(seqLen: number, variant: CutVariant): CutBuffers {
+function cutBuffers(seqLen: number, variant: CutVariant, lambda: number): CutBuffers {
   const graph = createGraph(seqLen);
   const solver = new DinicSolver(seqLen, seqLen * seqLen);
   const bestSink = variant === "best-sink";
@@ -225,10 +269,14 @@ function cutBuffers(seqLen: number, variant: CutVariant): CutBuffers {
   const weightSum = new Float32Array(1);
   const threshold = new Float64Array(1);
   const cost = new Float64Array(1);
+  const bounds = boundSlots();
+  bounds[LAMBDA] = lambda;
+  const flows = new Float64Array(seqLen);
   const graphLength = graph.src.byteLength + graph.dst.byteLength + graph.weight.byteLength;
-  const scalars = weightSum.byteLength + threshold.byteLength + cost.byteLength;
-  const byteLength = graphLength + solver.byteLength + (bestSink ? side.byteLength : 0) + scalars;
-  return { graph, solver, side, weightSum, threshold, cost, bestSink, byteLength };
+  const scalars = weightSum.byteLength + threshold.byteLength + cost.byteLength + bounds.byteLength;
+  const byteLength = graphLength + solver.byteLength + (bestSink ? side.byteLength : 0) + flows.byteLength +
+    scalars;
+  return { graph, solver, side, weightSum, threshold, cost, bounds, flows, bestSink, byteLength };
 }
 
 /**
@@ -245,7 +293,8 @@ export function gateBytes(seqLen: number, variant: CutVariant): number {
   const mask = seqLen * seqLen;
   if (variant === "eps-only") return mask;
   const best = variant === "best-sink" ? seqLen : 0;
-  return mask + graphBytes(seqLen) + dinicBytes(seqLen, seqLen * seqLen) + best + CUT_SCALAR_BYTES;
+  const flows = 8 * seqLen;
+  return mask + graphBytes(seqLen) + dinicBytes(seqLen, seqLen * seqLen) + best + flows + CUT_SCALAR_BYTES;
 }
 
 /**
@@ -315,6 +364,38 @@ export function countKept(mask: Uint8Array): number {
   let kept = 0;
   for (let i = 0; i < mask.length; i++) kept += (mask[i] + 255) >> 8; // 1 for nonzero, branch-free
   return kept;
+}
+
+/**
+ * The eps pruning: `mask[i]` = 1 where the logit is above `floor`, else 0; returns how many. Leaves
+ * in `bounds[WEIGHT_SUM]` the f64 sum of `logit × mask` over all entries: the kept weights' sum (a
+ * pruned −∞ or NaN makes it NaN, which proves nothing). Branch-free (`Number(w > floor)`; `?:` and
+ * `Math.max` compile to branches, which a half-random mask mispredicts every other entry); the
+ * running sum passes through the slot once per four entries (see sumWeights).
+ */
+function markEdges(logits: Float32Array, floor: number, mask: Uint8Array, bounds: Float64Array): number {
+  const length = logits.length;
+  const head = length % 4;
+  let count = 0;
+  bounds[WEIGHT_SUM] = 0;
+  // The odd entries first, so that nothing follows the long loop (see the note in DinicSolver.load).
+  for (let i = 0; i < head; i++) {
+    const edge = Number(logits[i] > floor);
+    mask[i] = edge;
+    count += edge;
+    bounds[WEIGHT_SUM] += logits[i] * edge;
+  }
+  for (let i = head; i < length; i += 4) {
+    const w0 = logits[i], w1 = logits[i + 1], w2 = logits[i + 2], w3 = logits[i + 3];
+    const e0 = Number(w0 > floor), e1 = Number(w1 > floor), e2 = Number(w2 > floor), e3 = Number(w3 > floor);
+    mask[i] = e0;
+    mask[i + 1] = e1;
+    mask[i + 2] = e2;
+    mask[i + 3] = e3;
+    count += e0 + e1 + e2 + e3;
+    bounds[WEIGHT_SUM] += w0 * e0 + w1 * e1 + w2 * e2 + w3 * e3;
+  }
+  return count;
 }
 
 /**
