@@ -16,9 +16,10 @@
  * `tau` = 1 behave identically (every change applies at once). A timed loop over fixed inputs
  * produces the same raw mask every call, so there the tracker never changes the result.
  *
- * `backend: wasm` computes the logits and weights × V with WebAssembly SIMD, bit-identical to the
- * JS path (each lane keeps one key's, or one output value's, reference order of f32
- * accumulation); the gate, hysteresis and masked softmax stay in JS.
+ * `backend: wasm` computes the logits, the masked softmax and weights × V in WebAssembly,
+ * bit-identical to the JS path (each SIMD lane keeps one key's, or one output value's, reference
+ * order of f32 accumulation; the softmax's exp rounds exactly as `Math.fround(Math.exp(x))`); the
+ * gate and the hysteresis stay in JS.
  *
  * `load()` swaps in the next sample's Q, K, V (same shape) and keeps the hysteresis state, so τ
  * acts across the evaluation samples of a case.
@@ -129,9 +130,13 @@ const mincut: MincutKernel = {
         gate.apply(logits);
         applied = tracker.apply(gate.keepMask);
         kept = countKept(applied);
-        maskedSoftmaxRows(logits, applied, n);
-        if (wasm) wasm.weightsTimesV();
-        else weightsTimesV(logits, values, n, d, output, keys);
+        if (wasm) {
+          wasm.maskedSoftmax(applied);
+          wasm.weightsTimesV();
+        } else {
+          maskedSoftmaxRows(logits, applied, n);
+          weightsTimesV(logits, values, n, d, output, keys);
+        }
       },
       stats: () => ({ edges_kept: kept, edges_total: n * n, cut_cost: gate.cutCost }),
       load(next) {

@@ -3,6 +3,16 @@ import { builtinKernels, inputGenerators } from "../mod.ts";
 import { computeLogits } from "../kernels/mincut/logits.ts";
 import { maskedSoftmaxRows, weightsTimesV } from "../kernels/mincut/masked_attention.ts";
 import { WasmMincut } from "../kernels/mincut/wasm_mincut.ts";
+import { instantiateAttention } from "../kernels/wasm/loader.ts";
+
+/** Deterministic uniform [0, 1) numbers. */
+function lcgUniform(seed: number): () => number {
+  let state = seed >>> 0;
+  return () => {
+    state = (Math.imul(state, 1664525) + 1013904223) >>> 0;
+    return state / 2 ** 32;
+  };
+}
 
 const mincut = builtinKernels.mincut;
 
@@ -43,6 +53,51 @@ describe("mincut with backend: wasm", () => {
       expect(wasm.output.every(Number.isFinite)).toBe(true);
       if (n > 1) expect(Array.from(wasm.output.subarray(d, 2 * d))).toEqual(new Array(d).fill(0));
     }
+  });
+
+  test("the wasm masked softmax is bit-identical to the JS one, on hostile rows too", () => {
+    // Rows: random scores over a random mask; fully pruned; kept NaN, ±∞; scores spread so that
+    // exp underflows into f32's subnormals (the host's exp decides there); all entries equal.
+    for (const n of [1, 3, 5, 17, 64]) {
+      const random = lcgUniform(n);
+      const wasm = new WasmMincut(n, 1);
+      const scores = Float32Array.from({ length: n * n }, () => Math.fround((random() - 0.5) * 40));
+      const mask = Uint8Array.from({ length: n * n }, () => (random() < 0.6 ? 1 : 0));
+      if (n > 2) {
+        mask.fill(0, n, 2 * n);
+        scores[2 * n] = NaN;
+        scores[2 * n + 1] = Infinity;
+        mask.fill(1, 2 * n, 3 * n);
+        for (let j = 0; j < n; j++) scores[j] = Math.fround(-j * 9.5);
+        mask.fill(1, 0, n);
+      }
+      if (n > 4) scores.fill(0.25, 3 * n, 4 * n), scores[4 * n] = -Infinity;
+      wasm.logits.set(scores);
+      wasm.maskedSoftmax(mask);
+      const js = Float32Array.from(scores);
+      maskedSoftmaxRows(js, mask, n);
+      expect(Array.from(new Uint32Array(wasm.logits.slice().buffer))).toEqual(
+        Array.from(new Uint32Array(js.buffer)),
+      );
+    }
+  });
+
+  test("the softmax's exp rounds exactly as Math.fround(Math.exp(x)), also next to f32 midpoints", () => {
+    // A strided sample of every f32 in [−104, 0] (bench/exact_exp.ts checks all 1.1e9 of them),
+    // plus values whose e^x lies close to a point halfway between two f32s, where the host decides.
+    const count = 1 << 18;
+    const { exports, memory } = instantiateAttention(count * 8);
+    const x = new Float32Array(memory.buffer, 0, count);
+    const bits = new Uint32Array(memory.buffer, 0, count);
+    const out = new Float32Array(memory.buffer, count * 4, count);
+    for (let i = 0; i < count; i++) {
+      bits[i] = 0x80000000 + Math.floor(i * ((0xc2d00000 - 0x80000000) / count));
+    }
+    x.set([-(2 ** -25), -(2 ** -24), -(2 ** -149), -0, 0, -87, -87.3, -103.97, -Infinity, NaN], 0);
+    exports.exact_exp(0, count * 4, count);
+    let mismatches = 0;
+    for (let i = 0; i < count; i++) if (!Object.is(out[i], Math.fround(Math.exp(x[i])))) mismatches++;
+    expect(mismatches).toBe(0);
   });
 
   test("masks, counts, cut costs and outputs equal the js backend's, across samples with hysteresis", () => {

@@ -3,8 +3,9 @@
  * logits (`computeLogits` in ./logits.ts; each lane carries one key's dot product in the
  * reference's order, see `exact_logits` in ../wasm/assembly/attention.ts), so masks and cut costs
  * stay exactly the reference's, and `weights × V` (`weightsTimesV` in ./masked_attention.ts; each
- * lane carries one output value's sum in key order, see `exact_weights_v`). The gate and the
- * masked softmax between them stay in JS, working in place on {@link WasmMincut.logits}.
+ * lane carries one output value's sum in key order, see `exact_weights_v`), and between them the
+ * masked row softmax (`masked_softmax`, whose exp rounds exactly as `Math.fround(Math.exp(x))`).
+ * The gate and the hysteresis stay in JS, reading {@link WasmMincut.logits} in place.
  *
  * @example
  * ```ts
@@ -12,7 +13,8 @@
  * const wasm = new WasmMincut(512, 64);
  * wasm.load(q, k, v);
  * wasm.computeLogits(); // wasm.logits: Float32Array(512 * 512), a view into wasm memory
- * // ... gate and masked softmax turn wasm.logits into weights in place ...
+ * // ... the gate and the hysteresis decide a keep mask from wasm.logits ...
+ * wasm.maskedSoftmax(mask); // wasm.logits now holds the weights
  * wasm.weightsTimesV(); // wasm.output: Float32Array(512 * 64)
  * ```
  * @module
@@ -27,7 +29,9 @@ export class WasmMincut {
   /** n × d output of the last {@link weightsTimesV}: a view into wasm memory. */
   readonly output: Float32Array;
   readonly #computeLogits: () => void;
+  readonly #maskedSoftmax: () => void;
   readonly #weightsTimesV: () => void;
+  readonly #mask: Uint8Array;
   readonly #q: Float32Array;
   readonly #kb: Float32Array;
   readonly #v: Float32Array;
@@ -43,22 +47,24 @@ export class WasmMincut {
     this.logits = new Float32Array(buffer, layout.logits, n * n);
     this.#v = new Float32Array(buffer, layout.v, n * d);
     this.output = new Float32Array(buffer, layout.out, n * d);
+    this.#mask = new Uint8Array(buffer, layout.mask, n * n);
     this.#n = n;
     this.#d = d;
     const scale = attentionScale(d);
     const exports = module.exports;
     this.#computeLogits = () => exports.exact_logits(layout.q, layout.kb, layout.logits, n, d, scale);
+    this.#maskedSoftmax = () => exports.masked_softmax(layout.logits, layout.mask, layout.keys, n);
     this.#weightsTimesV = () =>
       exports.exact_weights_v(layout.logits, layout.v, layout.out, layout.keys, n, d);
   }
 
   /**
    * Bytes of wasm memory an instance for (n, d) holds: Q, K in blocks of four keys, the logits,
-   * V, the output and one row's key indices.
+   * V, the output, one row's key indices and the keep mask.
    *
    * @example
    * ```ts
-   * WasmMincut.bytes(4, 2); // 32 + 32 + 64 + 32 + 32 + 16
+   * WasmMincut.bytes(4, 2); // 32 + 32 + 64 + 32 + 32 + 16 + 16
    * ```
    */
   static bytes(n: number, d: number): number {
@@ -72,7 +78,8 @@ export class WasmMincut {
     const v = logits + n * n * 4;
     const out = v + n * d * 4;
     const keys = out + n * d * 4;
-    return { q, kb, logits, v, out, keys, bytes: keys + n * 4 };
+    const mask = keys + n * 4;
+    return { q, kb, logits, v, out, keys, mask, bytes: mask + n * n };
   }
 
   /** Copies Q and V as they are and K into blocks of four keys (the last block zero-padded). */
@@ -90,6 +97,15 @@ export class WasmMincut {
   /** Computes the logits of the loaded Q and K into {@link logits}. */
   computeLogits(): void {
     this.#computeLogits();
+  }
+
+  /**
+   * Turns the logits into weights in place: the masked row softmax of `maskedSoftmaxRows` in
+   * ./masked_attention.ts, bit for bit, over the 0/1 `mask` (n × n, copied in).
+   */
+  maskedSoftmax(mask: Uint8Array): void {
+    this.#mask.set(mask);
+    this.#maskedSoftmax();
   }
 
   /** Computes {@link output} = the weights now in {@link logits} × the loaded V. */

@@ -52,6 +52,10 @@ export interface AttentionExports {
   ): void;
   /** The min-cut kernel's logits in exact reference f32 order (K in blocks of four keys). */
   exact_logits(q: number, kb: number, out: number, n: number, d: number, scale: number): void;
+  /** `f32(e^x)` for `count` f32 values x ≤ 0, rounded exactly as `Math.fround(Math.exp(x))`. */
+  exact_exp(x: number, out: number, count: number): void;
+  /** The min-cut kernel's masked row softmax, bit-identical to the JS one (`keys`: n i32 of scratch). */
+  masked_softmax(scores: number, mask: number, keys: number, n: number): void;
   /** The min-cut kernel's weights × V in exact reference f32 order (`keys`: n i32 of scratch). */
   exact_weights_v(weights: number, v: number, out: number, keys: number, n: number, d: number): void;
   /** Tiled attention with online softmax, one head. */
@@ -111,7 +115,9 @@ export function instantiateAttention(bytes: number): AttentionModule {
   } catch (cause) {
     throw new RangeError(`wasm backend: cannot allocate ${bytes} bytes of WebAssembly memory`, { cause });
   }
-  const instance = new WebAssembly.Instance(compiled, { env: { memory } });
+  // `exp` is the host's own Math.exp, which the min-cut softmax calls where only it can say how
+  // the JS path rounds (see `exactWeight` in assembly/attention.ts).
+  const instance = new WebAssembly.Instance(compiled, { env: { memory, exp: Math.exp } });
   return { exports: instance.exports as unknown as AttentionExports, memory };
 }
 

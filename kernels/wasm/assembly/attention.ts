@@ -474,3 +474,187 @@ function weightedRowsWide(w: usize, v: usize, o: usize, keys: usize, count: i32,
   v128.store(o + at, a2, 32);
   v128.store(o + at, a3, 48);
 }
+
+/** The host's `Math.exp`: the JS path's exp, called where {@link exactWeights} cannot vouch for a rounding. */
+@external("env", "exp")
+declare function hostExp(x: f64): f64;
+
+/** Below this, e^x is near or in f32's subnormal range: the host decides. */
+const EXP_LOW: f64 = -87;
+const INV_LN2: f64 = 1.4426950408889634;
+/** 1.5 · 2⁵²: added to a small f64, rounds it to an integer held in the low mantissa bits. */
+const ROUNDER: f64 = 6755399441055744;
+/** The bits of {@link ROUNDER}, so that `bits(ROUNDER + k) − ROUNDER_BITS` = k. */
+const ROUNDER_BITS: i64 = 0x4338000000000000;
+/** ln 2 split in two (fdlibm's): the high part has 32 significant bits, so `k · LN2_HI_F64` is exact. */
+const LN2_HI_F64: f64 = 6.93147180369123816490e-1;
+const LN2_LO_F64: f64 = 1.90821492927058770002e-10;
+/** The low 29 bits of an f64 mantissa: what rounding to f32 drops. */
+const DROPPED_BITS: i64 = 0x1fffffff;
+/** Those bits at an f32 rounding midpoint. */
+const MIDPOINT: i64 = 0x10000000;
+/**
+ * Half-width, in f64 units in the last place, of the band around an f32 midpoint inside which the
+ * host rounds instead: our e^x is within 32 ulps of the true value (see {@link expPair}), the
+ * host's within 1, so outside the band both round to the same f32.
+ */
+const BAND: i64 = 256;
+
+/**
+ * e^x for both f64 lanes of `x` (each an f32 in [{@link EXP_LOW}, 0]): e^x = 2^k · e^r with
+ * k = round(x / ln 2) and r = x − k·ln 2, |r| ≤ 0.347 (x − k·LN2_HI is exact by Sterbenz's lemma,
+ * k·LN2_LO errs below 10⁻²³), then e^r = Σ r^i / i! for i ≤ 13 (truncation below 10⁻¹⁷) by
+ * Estrin's scheme: no path through it rounds more than 12 times, so its error is below
+ * 12 · 2⁻⁵³ · Σ|r|^i/i! ≤ 12 · 2⁻⁵³ · e^|r|, at most 2⁻⁴⁸·⁴ of e^r, or 25 ulps; with the
+ * reduction and the truncation, under 32 ulps. The scaling by 2^k is exact (no subnormals here).
+ */
+@inline
+function expPair(x: v128): v128 {
+  // k rounded to nearest (ties to even) by adding and taking away 1.5 · 2⁵², whose f64 sum keeps k
+  // as an integer in its low mantissa bits: those bits build 2^k below.
+  const shifted = f64x2.add(f64x2.mul(x, f64x2.splat(INV_LN2)), f64x2.splat(ROUNDER));
+  const k = f64x2.sub(shifted, f64x2.splat(ROUNDER));
+  const r = f64x2.sub(f64x2.sub(x, f64x2.mul(k, f64x2.splat(LN2_HI_F64))), f64x2.mul(k, f64x2.splat(LN2_LO_F64)));
+  const r2 = f64x2.mul(r, r);
+  const r4 = f64x2.mul(r2, r2);
+  const p01 = f64x2.add(f64x2.splat(1), r);
+  const p23 = f64x2.add(f64x2.splat(0.5), f64x2.mul(f64x2.splat(1.0 / 6), r));
+  const p45 = f64x2.add(f64x2.splat(1.0 / 24), f64x2.mul(f64x2.splat(1.0 / 120), r));
+  const p67 = f64x2.add(f64x2.splat(1.0 / 720), f64x2.mul(f64x2.splat(1.0 / 5040), r));
+  const p89 = f64x2.add(f64x2.splat(1.0 / 40320), f64x2.mul(f64x2.splat(1.0 / 362880), r));
+  const p1011 = f64x2.add(f64x2.splat(1.0 / 3628800), f64x2.mul(f64x2.splat(1.0 / 39916800), r));
+  const p1213 = f64x2.add(f64x2.splat(1.0 / 479001600), f64x2.mul(f64x2.splat(1.0 / 6227020800), r));
+  const q0 = f64x2.add(p01, f64x2.mul(p23, r2));
+  const q1 = f64x2.add(p45, f64x2.mul(p67, r2));
+  const q2 = f64x2.add(p89, f64x2.mul(p1011, r2));
+  const s0 = f64x2.add(q0, f64x2.mul(q1, r4));
+  const s1 = f64x2.add(q2, f64x2.mul(p1213, r4));
+  const p = f64x2.add(s0, f64x2.mul(s1, f64x2.mul(r4, r4)));
+  return f64x2.mul(p, i64x2.shl(i64x2.add(shifted, i64x2.splat(1023 - ROUNDER_BITS)), 52));
+}
+
+/**
+ * `f32(e^x)` for the two f32 `x0`, `x1` ≤ 0 (lanes 0 and 1 of the result, as f32x4), bit for bit
+ * what JavaScript's `Math.fround(Math.exp(x))` gives: unless {@link expPair}'s f64 result lies
+ * within {@link BAND} ulps of a point halfway between two f32 values (about one value in a
+ * million), rounding it gives what rounding the host's `Math.exp` (within 1 ulp) gives. Inside the
+ * band, below {@link EXP_LOW} (where e^x nears f32's subnormals), for NaN and for −∞ the host's
+ * `Math.exp` computes that lane.
+ */
+@inline
+function exactWeights(x0: f32, x1: f32): v128 {
+  const x = f64x2.replace_lane(f64x2.splat(<f64> x0), 1, <f64> x1);
+  const inRange = v128.all_true<i64>(f64x2.ge(x, f64x2.splat(EXP_LOW)));
+  const y = expPair(inRange ? x : f64x2.splat(0));
+  // The dropped bits fit the low i32 of each lane: near a midpoint when low + BAND − MIDPOINT,
+  // taken unsigned, is at most 2 · BAND (lanes 0 and 2 of the i32x4 view).
+  const low = i32x4.add(v128.and(y, i64x2.splat(DROPPED_BITS)), i32x4.splat(<i32> (BAND - MIDPOINT)));
+  const near = v128.and(i32x4.le_u(low, i32x4.splat(<i32> (2 * BAND))), i64x2.splat(0xffffffff));
+  if (inRange && !v128.any_true(near)) return f32x4.demote_f64x2_zero(y);
+  return f32x4.replace_lane(f32x4.splat(exactWeight(x0)), 1, exactWeight(x1));
+}
+
+/** One lane of {@link exactWeights} on its own: the careful path, taken rarely. */
+function exactWeight(x: f32): f32 {
+  const xd = <f64> x;
+  if (!(xd >= EXP_LOW)) return <f32> hostExp(xd);
+  const y = f64x2.extract_lane(expPair(f64x2.splat(xd)), 0);
+  const offset = (reinterpret<i64>(y) & DROPPED_BITS) - MIDPOINT;
+  return offset <= BAND && offset >= -BAND ? <f32> hostExp(xd) : <f32> y;
+}
+
+/**
+ * The min-cut kernel's masked row softmax in place, bit-identical to `maskedSoftmaxRows` in
+ * ../../mincut/masked_attention.ts: per row of the n × n `scores`, over the entries whose byte
+ * in `mask` is not 0, the max (NaN never raises it), then each kept entry becomes
+ * f32(e^f32(score − max)) (see {@link exactWeights}) and each pruned one 0, summed in f32 in
+ * ascending order; then, when the sum is > 0, each entry is divided by it, and NaN becomes 0.
+ * `keys` is scratch for n i32 (the row's kept indices, so the exp loop has no branch to mispredict).
+ *
+ * @example
+ * ```ts
+ * // exports.masked_softmax(scores, mask, keys, 512);
+ * ```
+ */
+export function masked_softmax(scores: usize, mask: usize, keys: usize, n: i32): void {
+  const negInf = f32x4.splat(NEG_INF);
+  const zero = f32x4.splat(0);
+  const whole = n & ~3;
+  for (let i = 0; i < n; i++) {
+    const row = scores + ((<usize> i * <usize> n) << 2);
+    const bytes = mask + <usize> i * <usize> n;
+    // Pruned entries become 0; the max runs over the kept ones.
+    let lanes = negInf;
+    let j = 0;
+    for (; j < whole; j += 4) {
+      const kept = i32x4.ne(i32x4.extend_low_i16x8_u(i16x8.extend_low_i8x16_u(v128.load32_zero(bytes + j))), i32x4.splat(0));
+      const s = v128.load(row + (<usize> j << 2));
+      v128.store(row + (<usize> j << 2), v128.and(s, kept));
+      lanes = f32x4.pmax(lanes, v128.bitselect(s, negInf, kept));
+    }
+    let max = f32x4.extract_lane(lanes, 0);
+    const m1 = f32x4.extract_lane(lanes, 1), m2 = f32x4.extract_lane(lanes, 2), m3 = f32x4.extract_lane(lanes, 3);
+    if (m1 > max) max = m1;
+    if (m2 > max) max = m2;
+    if (m3 > max) max = m3;
+    for (; j < n; j++) {
+      const at = row + (<usize> j << 2);
+      const s = load<f32>(at);
+      const kept = load<u8>(bytes + j) != 0;
+      if (kept && s > max) max = s;
+      if (!kept) store<f32>(at, 0);
+    }
+    let count = 0;
+    for (j = 0; j < n; j++) {
+      store<i32>(keys + (<usize> count << 2), j);
+      count += i32(load<u8>(bytes + j) != 0);
+    }
+    // Two kept entries at a time (a lone last one pairs with itself); the sum stays in key order.
+    let sum: f32 = 0;
+    for (let c = 0; c < count; c += 2) {
+      const at0 = row + (<usize> load<i32>(keys + (<usize> c << 2)) << 2);
+      const at1 = c + 1 < count ? row + (<usize> load<i32>(keys + (<usize> (c + 1) << 2)) << 2) : at0;
+      const w = exactWeights(load<f32>(at0) - max, load<f32>(at1) - max);
+      const w0 = f32x4.extract_lane(w, 0), w1 = f32x4.extract_lane(w, 1);
+      store<f32>(at0, w0);
+      sum += w0;
+      if (at1 != at0) {
+        store<f32>(at1, w1);
+        sum += w1;
+      }
+    }
+    const divide = sum > 0;
+    const sums = f32x4.splat(sum);
+    for (j = 0; j < whole; j += 4) {
+      const at = row + (<usize> j << 2);
+      const s = v128.load(at);
+      const w = divide ? f32x4.div(s, sums) : s;
+      v128.store(at, v128.and(w, f32x4.eq(w, w)));
+    }
+    for (; j < n; j++) {
+      const at = row + (<usize> j << 2);
+      const s = load<f32>(at);
+      const w = divide ? s / sum : s;
+      store<f32>(at, w != w ? 0 : w);
+    }
+  }
+}
+
+/**
+ * `out[i] = f32(e^x[i])` by {@link exactWeights} for `count` f32 values x[i] ≤ 0: the softmax's exp
+ * on its own, for the checks that it rounds exactly as `Math.fround(Math.exp(x))`
+ * (tests/mincut_wasm_test.ts, bench/exact_exp.ts).
+ *
+ * @example
+ * ```ts
+ * // exports.exact_exp(xs, out, 1 << 20);
+ * ```
+ */
+export function exact_exp(x: usize, out: usize, count: i32): void {
+  for (let i = 0; i < count; i += 2) {
+    const at = <usize> i << 2;
+    const w = exactWeights(load<f32>(x + at), i + 1 < count ? load<f32>(x + at + 4) : 0);
+    store<f32>(out + at, f32x4.extract_lane(w, 0));
+    if (i + 1 < count) store<f32>(out + at + 4, f32x4.extract_lane(w, 1));
+  }
+}
