@@ -22,7 +22,8 @@
  * gate and the hysteresis stay in JS.
  *
  * `load()` swaps in the next sample's Q, K, V (same shape) and keeps the hysteresis state, so τ
- * acts across the evaluation samples of a case.
+ * acts across the evaluation samples of a case. Like the wasm backend, the JS path on V8 works on
+ * copies of its inputs (f64 copies, see ./mincut/wide_inputs.ts): new values reach it by `load()`.
  *
  * `stats()` gives `edges_kept` (entries of the applied mask, after hysteresis), `edges_total`
  * (seq_len²) and `cut_cost` (0 when the cut did not fire), and `keepMask` is the applied mask
@@ -54,6 +55,7 @@ import { countKept, CUT_VARIANTS, gateBytes, MinCutGate } from "./mincut/gate.ts
 import { hysteresisBytes, HysteresisTracker } from "./mincut/hysteresis.ts";
 import { checkLength, computeLogits } from "./mincut/logits.ts";
 import { maskedSoftmaxRows, weightsTimesV } from "./mincut/masked_attention.ts";
+import { type Operands, WideInputs, WIDEN_INPUTS } from "./mincut/wide_inputs.ts";
 
 const tauMessage = "a non-negative integer for tau";
 
@@ -104,13 +106,15 @@ const mincut: MincutKernel = {
     kv_cache_bytes: 2 * p.seq_len * p.d * BYTES,
     activation_bytes: 2 * p.seq_len * p.d * BYTES,
     temp_buffer_bytes: scratchBytes(p) +
-      (p.backend === "wasm" ? WasmMincut.bytes(p.seq_len, p.d) - jsOnlyBytes(p.seq_len) : 0),
+      (p.backend === "wasm" ? WasmMincut.bytes(p.seq_len, p.d) - jsOnlyBytes(p.seq_len, p.d) : 0),
   }),
   prepare(p, inputs) {
     const { seq_len: n, d } = p;
     let { q, k, v: values } = checkedInputs(inputs, n, d);
     const wasm = p.backend === "wasm" ? new WasmMincut(n, d) : undefined;
     wasm?.load(q, k, values);
+    const wide = !wasm && WIDEN_INPUTS ? new WideInputs(n, d) : undefined;
+    let js: Operands = wide ? wide.load(inputs) : inputs;
     const logits = wasm ? wasm.logits : new Float32Array(n * n);
     const output = wasm ? wasm.output : new Float32Array(n * d);
     const keys = new Int32Array(wasm ? 0 : n);
@@ -126,7 +130,7 @@ const mincut: MincutKernel = {
       },
       run() {
         if (wasm) wasm.computeLogits();
-        else computeLogits(q, k, d, n, logits, scale);
+        else computeLogits(js.q, js.k, d, n, logits, scale);
         gate.apply(logits);
         applied = tracker.apply(gate.keepMask);
         kept = countKept(applied);
@@ -135,13 +139,14 @@ const mincut: MincutKernel = {
           wasm.weightsTimesV();
         } else {
           maskedSoftmaxRows(logits, applied, n);
-          weightsTimesV(logits, values, n, d, output, keys);
+          weightsTimesV(logits, js.v, n, d, output, keys);
         }
       },
       stats: () => ({ edges_kept: kept, edges_total: n * n, cut_cost: gate.cutCost }),
       load(next) {
         ({ q, k, v: values } = checkedInputs(next, n, d));
         wasm?.load(q, k, values);
+        js = wide ? wide.load(next) : next;
       },
     };
   },
@@ -158,19 +163,20 @@ function checkedInputs(inputs: AttentionInputs, n: number, d: number): Attention
 
 /**
  * Scratch bytes a prepared instance holds: the n² f32 logits (reused as weights), the gate's
- * mask, graph and Dinic buffers, the hysteresis mask and counts, and one row's key indices.
+ * mask, graph and Dinic buffers, the hysteresis mask and counts, one row's key indices and, on
+ * V8, the widened copies of Q, K and V (./mincut/wide_inputs.ts).
  *
  * @example
  * ```ts
- * scratchBytes({ seq_len: 4, variant: "eps-only" }); // 64 + 16 + 80 + 16
+ * scratchBytes({ seq_len: 4, d: 2, variant: "eps-only" }); // 64 + 16 + 80 + 16 (+ 192 on V8)
  * ```
  */
-export function scratchBytes(p: Pick<MincutParams, "seq_len" | "variant">): number {
+export function scratchBytes(p: Pick<MincutParams, "seq_len" | "d" | "variant">): number {
   const n = p.seq_len;
-  return jsOnlyBytes(n) + gateBytes(n, p.variant) + hysteresisBytes(n * n);
+  return jsOnlyBytes(n, p.d) + gateBytes(n, p.variant) + hysteresisBytes(n * n);
 }
 
-/** The JS path's logits and key indices, which the wasm backend keeps in its memory instead. */
-function jsOnlyBytes(n: number): number {
-  return n * n * BYTES + n * Int32Array.BYTES_PER_ELEMENT;
+/** What only the JS path holds (the wasm backend keeps the logits and keys in its memory instead). */
+function jsOnlyBytes(n: number, d: number): number {
+  return n * n * BYTES + n * Int32Array.BYTES_PER_ELEMENT + WideInputs.bytes(n, d);
 }

@@ -4,6 +4,7 @@ import mincut, { type MincutParams, scratchBytes } from "../kernels/mincut.ts";
 import { dynamicMinCut, dynamicMinCutBestSink, epsOnlyKeepMask, MinCutGate } from "../kernels/mincut/gate.ts";
 import { hysteresisBytes } from "../kernels/mincut/hysteresis.ts";
 import { computeLogits } from "../kernels/mincut/logits.ts";
+import { WideInputs } from "../kernels/mincut/wide_inputs.ts";
 import type { AttentionInputs } from "../src/contracts.ts";
 
 const bits = (mask: ArrayLike<number>): string => Array.from(mask, (x) => (x ? "1" : "0")).join("");
@@ -53,7 +54,8 @@ describe("mincut kernel definition", () => {
   test("flops 4·n²·d; memory: K/V and activations 2·n·d·4, scratch = what prepare allocates", () => {
     for (const variant of ["reference", "best-sink", "eps-only"] as const) {
       const p = params(12, 8, { variant });
-      const scratch = 12 * 12 * 4 + new MinCutGate(12, p).byteLength + hysteresisBytes(144) + 12 * 4;
+      const scratch = 12 * 12 * 4 + new MinCutGate(12, p).byteLength + hysteresisBytes(144) + 12 * 4 +
+        WideInputs.bytes(12, 8);
       expect(mincut.flops!(p)).toBe(4 * 144 * 8);
       expect(mincut.memory!(p)).toEqual({
         kv_cache_bytes: 2 * 12 * 8 * 4,
@@ -128,6 +130,7 @@ describe("mincut kernel instance", () => {
         seen.push(kernel.stats().edges_kept);
         lastRows.push(Array.from(kernel.output.subarray(9)));
         q[9] = 1; // from the second call on, query 3 also attends key 0
+        kernel.load!(inputs(4, 3, q, k, values)); // a kernel may copy its inputs: load() hands over new ones
       }
       expect(seen).toEqual([...kept]);
       lastRows.forEach((row, call) => expect(row).toEqual(seen[call] === 4 ? [0, 1, 2] : [0, 0, 0]));

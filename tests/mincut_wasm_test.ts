@@ -3,6 +3,7 @@ import { builtinKernels, inputGenerators } from "../mod.ts";
 import { computeLogits } from "../kernels/mincut/logits.ts";
 import { maskedSoftmaxRows, weightsTimesV } from "../kernels/mincut/masked_attention.ts";
 import { WasmMincut } from "../kernels/mincut/wasm_mincut.ts";
+import { WideInputs } from "../kernels/mincut/wide_inputs.ts";
 import { instantiateAttention } from "../kernels/wasm/loader.ts";
 
 /** Deterministic uniform [0, 1) numbers. */
@@ -128,6 +129,6 @@ describe("mincut with backend: wasm", () => {
     const p = { seq_len: 64, d: 8, lambda: 0.5, tau: 2, eps: 0.01, variant: "reference" };
     const js = mincut.memory!(p).temp_buffer_bytes;
     const wasm = mincut.memory!({ ...p, backend: "wasm" }).temp_buffer_bytes;
-    expect(wasm - js).toBe(WasmMincut.bytes(64, 8) - 64 * 64 * 4 - 64 * 4);
+    expect(wasm - js).toBe(WasmMincut.bytes(64, 8) - 64 * 64 * 4 - 64 * 4 - WideInputs.bytes(64, 8));
   });
 });

@@ -15,7 +15,8 @@ import { attentionScale } from "../params.ts";
 
 /**
  * Writes `logits[i·seqLen + j] = f32(Σ_h q[i·d+h]·k[j·d+h]) · f32(1/√d)` into `out` (allocated
- * when not given) and returns it. Row i is the query token, column j the key token. `scale` must
+ * when not given) and returns it. `q` and `k` hold f32 values: the inputs themselves or their
+ * Float64Array copies (./wide_inputs.ts), which give the same bits faster on V8. Row i is the query token, column j the key token. `scale` must
  * be `attentionScale(d)`, the f32 1/√d; a caller that runs every call allocation-free computes it
  * once and passes it, since on V8 a floating-point number computed here and passed on to a helper
  * the JIT did not inline is boxed on the heap.
@@ -28,8 +29,8 @@ import { attentionScale } from "../params.ts";
  * ```
  */
 export function computeLogits(
-  q: Float32Array,
-  k: Float32Array,
+  q: Float32Array | Float64Array,
+  k: Float32Array | Float64Array,
   d: number,
   seqLen: number,
   out: Float32Array = new Float32Array(seqLen * seqLen),
@@ -51,9 +52,9 @@ export function computeLogits(
  * still accumulated over h in ascending order, exactly as one key at a time would be.
  */
 function logitRow(
-  q: Float32Array,
+  q: Float32Array | Float64Array,
   qi: number,
-  k: Float32Array,
+  k: Float32Array | Float64Array,
   d: number,
   n: number,
   scale: number,

@@ -63,6 +63,7 @@ export function maskedSoftmaxRows(scores: Float32Array, mask: Uint8Array, seqLen
 /**
  * `out = weights × V` in f32: `out[i·d+h] += w[i][j] · v[j·d+h]` for i, then j ascending, then h,
  * skipping every (i, j) whose weight is 0 (so non-finite values in unattended V rows never leak).
+ * `v` holds f32 values: V itself or its Float64Array copy (./wide_inputs.ts).
  * `keys` is scratch for one row's attended key indices (at least `seqLen` long); pass it to avoid
  * allocating.
  *
@@ -75,7 +76,7 @@ export function maskedSoftmaxRows(scores: Float32Array, mask: Uint8Array, seqLen
  */
 export function weightsTimesV(
   weights: Float32Array,
-  v: Float32Array,
+  v: Float32Array | Float64Array,
   seqLen: number,
   d: number,
   out: Float32Array,
@@ -115,7 +116,7 @@ function accumulateRow(
   row: number,
   keys: Int32Array,
   count: number,
-  v: Float32Array,
+  v: Float32Array | Float64Array,
   d: number,
   out: Float32Array,
   oi: number,
