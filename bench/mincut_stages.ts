@@ -3,9 +3,10 @@
  *
  * 1. Stages of the reference variant at one shape (default n = 512, d = 64), each timed on its
  *    own, on both backends where the stage has two: logits (JS f32 and wasm SIMD, bit-identical),
- *    the gate (eps pruning and the two-hop bound, or graph and Dinic when the bound cannot decide),
- *    the hysteresis and kept count, the masked softmax (JS `Math.exp` and wasm, bit-identical) and
- *    weights × V (JS f32 and wasm SIMD, bit-identical).
+ *    the gate (eps pruning and the two-hop bound, or graph and Dinic when the bound cannot decide;
+ *    JS on both backends, the wasm one writing its mask into wasm memory), the hysteresis and kept
+ *    count, the masked softmax (JS `Math.exp` and wasm, bit-identical) and weights × V (JS f32 and
+ *    wasm SIMD, bit-identical).
  * 2. Whole calls over n = 64 … 1024 (d fixed): `mincut` (reference) and `softmax` on each backend,
  *    interleaved call by call, with the ratio mincut / softmax per backend.
  *
@@ -57,29 +58,33 @@ function stageSteps(): [string, () => void][] {
   const weights = new Float32Array(n * n);
   const output = new Float32Array(n * d);
   const keys = new Int32Array(n);
-  const gate = new MinCutGate(n, { lambda: 0.5, eps: 0.01, variant: "reference" });
+  const options = { lambda: 0.5, eps: 0.01, variant: "reference" } as const;
+  const gate = new MinCutGate(n, options);
   const tracker = new HysteresisTracker(2, n * n);
   const wasm = new WasmMincut(n, d);
+  const wasmGate = new MinCutGate(n, options, wasm.rawMask);
   wasm.load(inputs.q, inputs.k, inputs.v);
   let applied = gate.keepMask;
   return [
     ["logits (js)", () => computeLogits(inputs.q, inputs.k, d, n, logits, scale)],
     ["logits (wasm)", () => wasm.computeLogits()],
     ["gate", () => gate.apply(logits)],
-    ["hysteresis + kept count", () => {
+    ["gate (into wasm memory)", () => wasmGate.apply(wasm.logits)],
+    ["hysteresis + kept (js)", () => {
       applied = tracker.apply(gate.keepMask);
       countKept(applied);
     }],
+    ["hysteresis + kept (wasm)", () => wasm.hysteresis(2)],
     ["masked softmax (js)", () => {
       weights.set(logits);
       maskedSoftmaxRows(weights, applied, n);
     }],
-    ["masked softmax (wasm)", () => {
-      wasm.logits.set(logits);
-      wasm.maskedSoftmax(applied);
-    }],
+    ["masked softmax (wasm)", () => wasm.maskedSoftmax()],
     ["weights × V (js)", () => weightsTimesV(weights, inputs.v, n, d, output, keys)],
-    ["weights × V (wasm)", () => wasm.weightsTimesV()],
+    ["weights × V (wasm)", () => {
+      wasm.weightsTimesV();
+      wasm.computeLogits(); // the next round's gate and softmax start from logits again
+    }],
   ];
 }
 

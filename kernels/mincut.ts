@@ -16,10 +16,10 @@
  * `tau` = 1 behave identically (every change applies at once). A timed loop over fixed inputs
  * produces the same raw mask every call, so there the tracker never changes the result.
  *
- * `backend: wasm` computes the logits, the masked softmax and weights × V in WebAssembly,
- * bit-identical to the JS path (each SIMD lane keeps one key's, or one output value's, reference
- * order of f32 accumulation; the softmax's exp rounds exactly as `Math.fround(Math.exp(x))`); the
- * gate and the hysteresis stay in JS.
+ * `backend: wasm` computes the logits, the hysteresis, the masked softmax and weights × V in
+ * WebAssembly, bit-identical to the JS path (each SIMD lane keeps one key's, or one output value's,
+ * reference order of f32 accumulation; the softmax's exp rounds exactly as
+ * `Math.fround(Math.exp(x))`); the gate stays in JS and writes its mask into wasm memory.
  *
  * `load()` swaps in the next sample's Q, K, V (same shape) and keeps the hysteresis state, so τ
  * acts across the evaluation samples of a case. Like the wasm backend, the JS path on V8 works on
@@ -105,8 +105,7 @@ const mincut: MincutKernel = {
   memory: (p) => ({
     kv_cache_bytes: 2 * p.seq_len * p.d * BYTES,
     activation_bytes: 2 * p.seq_len * p.d * BYTES,
-    temp_buffer_bytes: scratchBytes(p) +
-      (p.backend === "wasm" ? WasmMincut.bytes(p.seq_len, p.d) - jsOnlyBytes(p.seq_len, p.d) : 0),
+    temp_buffer_bytes: scratchBytes(p),
   }),
   prepare(p, inputs) {
     const { seq_len: n, d } = p;
@@ -119,9 +118,9 @@ const mincut: MincutKernel = {
     const output = wasm ? wasm.output : new Float32Array(n * d);
     const keys = new Int32Array(wasm ? 0 : n);
     const scale = attentionScale(d);
-    const gate = new MinCutGate(n, p);
-    const tracker = new HysteresisTracker(p.tau, n * n);
-    let applied = gate.keepMask;
+    const gate = new MinCutGate(n, p, wasm?.rawMask);
+    const tracker = wasm ? undefined : new HysteresisTracker(p.tau, n * n);
+    let applied = wasm ? wasm.stableMask : gate.keepMask;
     let kept = 0;
     return {
       output,
@@ -129,15 +128,17 @@ const mincut: MincutKernel = {
         return applied;
       },
       run() {
-        if (wasm) wasm.computeLogits();
-        else computeLogits(js.q, js.k, d, n, logits, scale);
-        gate.apply(logits);
-        applied = tracker.apply(gate.keepMask);
-        kept = countKept(applied);
         if (wasm) {
-          wasm.maskedSoftmax(applied);
+          wasm.computeLogits();
+          gate.apply(logits);
+          kept = wasm.hysteresis(p.tau);
+          wasm.maskedSoftmax();
           wasm.weightsTimesV();
         } else {
+          computeLogits(js.q, js.k, d, n, logits, scale);
+          gate.apply(logits);
+          applied = tracker!.apply(gate.keepMask);
+          kept = countKept(applied);
           maskedSoftmaxRows(logits, applied, n);
           weightsTimesV(logits, js.v, n, d, output, keys);
         }
@@ -162,21 +163,21 @@ function checkedInputs(inputs: AttentionInputs, n: number, d: number): Attention
 }
 
 /**
- * Scratch bytes a prepared instance holds: the n² f32 logits (reused as weights), the gate's
- * mask, graph and Dinic buffers, the hysteresis mask and counts, one row's key indices and, on
- * V8, the widened copies of Q, K and V (./mincut/wide_inputs.ts).
+ * Scratch bytes a prepared instance holds. JS path: the n² f32 logits (reused as weights), the
+ * gate's mask, graph and Dinic buffers, the hysteresis mask and counts, one row's key indices and,
+ * on V8, the widened copies of Q, K and V (./mincut/wide_inputs.ts). wasm: its memory
+ * (./mincut/wasm_mincut.ts, which also holds the gate's mask and the hysteresis) and the gate's
+ * graph and Dinic buffers.
  *
  * @example
  * ```ts
- * scratchBytes({ seq_len: 4, d: 2, variant: "eps-only" }); // 64 + 16 + 80 + 16 (+ 192 on V8)
+ * scratchBytes({ seq_len: 4, d: 2, variant: "eps-only", backend: "js" }); // 64 + 16 + 80 + 16 (+ 192 on V8)
  * ```
  */
-export function scratchBytes(p: Pick<MincutParams, "seq_len" | "d" | "variant">): number {
+export function scratchBytes(p: Pick<MincutParams, "seq_len" | "d" | "variant" | "backend">): number {
   const n = p.seq_len;
-  return jsOnlyBytes(n, p.d) + gateBytes(n, p.variant) + hysteresisBytes(n * n);
-}
-
-/** What only the JS path holds (the wasm backend keeps the logits and keys in its memory instead). */
-function jsOnlyBytes(n: number, d: number): number {
-  return n * n * BYTES + n * Int32Array.BYTES_PER_ELEMENT + WideInputs.bytes(n, d);
+  const gate = gateBytes(n, p.variant);
+  if (p.backend === "wasm") return WasmMincut.bytes(n, p.d) + gate - n * n;
+  const jsOnly = n * n * BYTES + n * Int32Array.BYTES_PER_ELEMENT + WideInputs.bytes(n, p.d);
+  return jsOnly + gate + hysteresisBytes(n * n);
 }

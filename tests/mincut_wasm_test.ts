@@ -3,7 +3,8 @@ import { builtinKernels, inputGenerators } from "../mod.ts";
 import { computeLogits } from "../kernels/mincut/logits.ts";
 import { maskedSoftmaxRows, weightsTimesV } from "../kernels/mincut/masked_attention.ts";
 import { WasmMincut } from "../kernels/mincut/wasm_mincut.ts";
-import { WideInputs } from "../kernels/mincut/wide_inputs.ts";
+import { countKept, MinCutGate } from "../kernels/mincut/gate.ts";
+import { HysteresisTracker } from "../kernels/mincut/hysteresis.ts";
 import { instantiateAttention } from "../kernels/wasm/loader.ts";
 
 /** Deterministic uniform [0, 1) numbers. */
@@ -74,12 +75,33 @@ describe("mincut with backend: wasm", () => {
       }
       if (n > 4) scores.fill(0.25, 3 * n, 4 * n), scores[4 * n] = -Infinity;
       wasm.logits.set(scores);
-      wasm.maskedSoftmax(mask);
+      wasm.stableMask.set(mask);
+      wasm.maskedSoftmax();
       const js = Float32Array.from(scores);
       maskedSoftmaxRows(js, mask, n);
       expect(Array.from(new Uint32Array(wasm.logits.slice().buffer))).toEqual(
         Array.from(new Uint32Array(js.buffer)),
       );
+    }
+  });
+
+  test("the wasm hysteresis is the reference tracker's, step by step, for every tau", () => {
+    // Sizes below, at and past a 16-entry block; masks that mostly agree (the fast path) and flip.
+    for (const n of [1, 4, 5, 9]) {
+      for (const tau of [0, 1, 2, 3, 1000]) {
+        const random = lcgUniform(n * 100 + tau);
+        const wasm = new WasmMincut(n, 1);
+        const tracker = new HysteresisTracker(tau, n * n);
+        let raw = Uint8Array.from({ length: n * n }, () => (random() < 0.5 ? 1 : 0));
+        for (let step = 0; step < 12; step++) {
+          if (step % 4 !== 3) raw = raw.map((x) => (random() < 0.2 ? 1 - x : x));
+          wasm.rawMask.set(raw.map((x) => x * 7)); // any nonzero byte is a 1
+          const kept = wasm.hysteresis(tau);
+          const stable = tracker.apply(raw);
+          expect(Array.from(wasm.stableMask)).toEqual(Array.from(stable));
+          expect(kept).toBe(countKept(stable));
+        }
+      }
     }
   });
 
@@ -125,10 +147,13 @@ describe("mincut with backend: wasm", () => {
     }
   });
 
-  test("memory() counts the wasm memory instead of the js logits and key indices", () => {
-    const p = { seq_len: 64, d: 8, lambda: 0.5, tau: 2, eps: 0.01, variant: "reference" };
-    const js = mincut.memory!(p).temp_buffer_bytes;
-    const wasm = mincut.memory!({ ...p, backend: "wasm" }).temp_buffer_bytes;
-    expect(wasm - js).toBe(WasmMincut.bytes(64, 8) - 64 * 64 * 4 - 64 * 4 - WideInputs.bytes(64, 8));
+  test("memory() counts the wasm memory and the gate's graph, not the JS path's buffers", () => {
+    const p = { seq_len: 64, d: 8, lambda: 0.5, tau: 2, eps: 0.01, variant: "reference", backend: "wasm" };
+    const gate = new MinCutGate(
+      64,
+      { lambda: 0.5, eps: 0.01, variant: "reference" },
+      new Uint8Array(64 * 64),
+    );
+    expect(mincut.memory!(p).temp_buffer_bytes).toBe(WasmMincut.bytes(64, 8) + gate.byteLength);
   });
 });

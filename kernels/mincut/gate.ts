@@ -85,7 +85,7 @@ export class MinCutGate {
   readonly keepMask: Uint8Array;
   /** seq_len², the reference's `edges_total`. */
   readonly edgesTotal: number;
-  /** Bytes of all buffers this gate holds (equals {@link gateBytes}). */
+  /** Bytes of all buffers this gate allocated (equals {@link gateBytes}, less a mask it was given). */
   readonly byteLength: number;
   #cutCost = 0;
   #edgesKept = 0;
@@ -98,8 +98,11 @@ export class MinCutGate {
   /** Graph, solver and the source side to prune from; absent for `eps-only`. */
   readonly #cut: CutBuffers | undefined;
 
-  /** Allocates the mask and, for the cut variants, the dense graph and the solver. */
-  constructor(seqLen: number, options: GateOptions) {
+  /**
+   * Allocates the mask (unless `mask`, seqLen² bytes, is given to write it into) and, for the cut
+   * variants, the dense graph and the solver.
+   */
+  constructor(seqLen: number, options: GateOptions, mask?: Uint8Array) {
     if (!CUT_VARIANTS.includes(options.variant)) {
       throw new RangeError(`variant is "${options.variant}", expected one of: ${CUT_VARIANTS.join(", ")}`);
     }
@@ -107,12 +110,17 @@ export class MinCutGate {
     this.#lambda = Math.fround(options.lambda);
     this.#eps = Math.fround(options.eps);
     this.#floor = Math.max(this.#eps, 0);
-    this.keepMask = new Uint8Array(seqLen * seqLen);
+    if (mask !== undefined && mask.length !== seqLen * seqLen) {
+      throw new RangeError(
+        `mask has length ${mask.length}, expected ${seqLen * seqLen} (seq_len ${seqLen}²)`,
+      );
+    }
+    this.keepMask = mask ?? new Uint8Array(seqLen * seqLen);
     this.edgesTotal = seqLen * seqLen;
     this.#cut = options.variant === "eps-only"
       ? undefined
       : cutBuffers(seqLen, options.variant, this.#lambda);
-    this.byteLength = this.keepMask.byteLength + (this.#cut?.byteLength ?? 0);
+    this.byteLength = (mask === undefined ? this.keepMask.byteLength : 0) + (this.#cut?.byteLength ?? 0);
   }
 
   /**

@@ -4,8 +4,9 @@
  * reference's order, see `exact_logits` in ../wasm/assembly/attention.ts), so masks and cut costs
  * stay exactly the reference's, and `weights × V` (`weightsTimesV` in ./masked_attention.ts; each
  * lane carries one output value's sum in key order, see `exact_weights_v`), and between them the
- * masked row softmax (`masked_softmax`, whose exp rounds exactly as `Math.fround(Math.exp(x))`).
- * The gate and the hysteresis stay in JS, reading {@link WasmMincut.logits} in place.
+ * masked row softmax (`masked_softmax`, whose exp rounds exactly as `Math.fround(Math.exp(x))`),
+ * with the hysteresis before it (`hysteresis`). The gate stays in JS, reading
+ * {@link WasmMincut.logits} in place and writing its mask into {@link WasmMincut.rawMask}.
  *
  * @example
  * ```ts
@@ -13,8 +14,9 @@
  * const wasm = new WasmMincut(512, 64);
  * wasm.load(q, k, v);
  * wasm.computeLogits(); // wasm.logits: Float32Array(512 * 512), a view into wasm memory
- * // ... the gate and the hysteresis decide a keep mask from wasm.logits ...
- * wasm.maskedSoftmax(mask); // wasm.logits now holds the weights
+ * // ... the gate writes its keep mask from wasm.logits into wasm.rawMask ...
+ * const kept = wasm.hysteresis(2); // wasm.stableMask: the mask to apply
+ * wasm.maskedSoftmax(); // wasm.logits now holds the weights
  * wasm.weightsTimesV(); // wasm.output: Float32Array(512 * 64)
  * ```
  * @module
@@ -29,9 +31,14 @@ export class WasmMincut {
   /** n × d output of the last {@link weightsTimesV}: a view into wasm memory. */
   readonly output: Float32Array;
   readonly #computeLogits: () => void;
+  /** The gate's raw keep mask, written by the gate itself (n × n, 0/1): a view into wasm memory. */
+  readonly rawMask: Uint8Array;
+  /** The keep mask the last {@link hysteresis} left, which the softmax applies: a view into wasm memory. */
+  readonly stableMask: Uint8Array;
   readonly #maskedSoftmax: () => void;
   readonly #weightsTimesV: () => void;
-  readonly #mask: Uint8Array;
+  readonly #hysteresis: (tau: number, first: number) => number;
+  #stepped = false;
   readonly #q: Float32Array;
   readonly #kb: Float32Array;
   readonly #v: Float32Array;
@@ -47,24 +54,28 @@ export class WasmMincut {
     this.logits = new Float32Array(buffer, layout.logits, n * n);
     this.#v = new Float32Array(buffer, layout.v, n * d);
     this.output = new Float32Array(buffer, layout.out, n * d);
-    this.#mask = new Uint8Array(buffer, layout.mask, n * n);
+    this.rawMask = new Uint8Array(buffer, layout.raw, n * n);
+    this.stableMask = new Uint8Array(buffer, layout.stable, n * n);
     this.#n = n;
     this.#d = d;
     const scale = attentionScale(d);
     const exports = module.exports;
     this.#computeLogits = () => exports.exact_logits(layout.q, layout.kb, layout.logits, n, d, scale);
-    this.#maskedSoftmax = () => exports.masked_softmax(layout.logits, layout.mask, layout.keys, n);
+    this.#maskedSoftmax = () => exports.masked_softmax(layout.logits, layout.stable, layout.keys, n);
+    this.#hysteresis = (tau, first) =>
+      exports.hysteresis(layout.raw, layout.stable, layout.counts, layout.busy, n * n, tau, first);
     this.#weightsTimesV = () =>
       exports.exact_weights_v(layout.logits, layout.v, layout.out, layout.keys, n, d);
   }
 
   /**
    * Bytes of wasm memory an instance for (n, d) holds: Q, K in blocks of four keys, the logits,
-   * V, the output, one row's key indices and the keep mask.
+   * V, the output, one row's key indices, the raw and the stable keep masks, the hysteresis'
+   * u32 counts and its busy flag per 16 entries.
    *
    * @example
    * ```ts
-   * WasmMincut.bytes(4, 2); // 32 + 32 + 64 + 32 + 32 + 16 + 16
+   * WasmMincut.bytes(4, 2); // 32 + 32 + 64 + 32 + 32 + 16 + 16 + 16 + 64 + 1
    * ```
    */
   static bytes(n: number, d: number): number {
@@ -78,8 +89,11 @@ export class WasmMincut {
     const v = logits + n * n * 4;
     const out = v + n * d * 4;
     const keys = out + n * d * 4;
-    const mask = keys + n * 4;
-    return { q, kb, logits, v, out, keys, mask, bytes: mask + n * n };
+    const raw = keys + n * 4;
+    const stable = raw + n * n;
+    const counts = stable + n * n;
+    const busy = counts + n * n * 4;
+    return { q, kb, logits, v, out, keys, raw, stable, counts, busy, bytes: busy + Math.ceil((n * n) / 16) };
   }
 
   /** Copies Q and V as they are and K into blocks of four keys (the last block zero-padded). */
@@ -100,11 +114,21 @@ export class WasmMincut {
   }
 
   /**
-   * Turns the logits into weights in place: the masked row softmax of `maskedSoftmaxRows` in
-   * ./masked_attention.ts, bit for bit, over the 0/1 `mask` (n × n, copied in).
+   * One step of the hysteresis with threshold `tau` from {@link rawMask} into {@link stableMask},
+   * exactly as `HysteresisTracker.apply` (./hysteresis.ts), the first call passing the raw mask
+   * through; returns the stable mask's count of ones.
    */
-  maskedSoftmax(mask: Uint8Array): void {
-    this.#mask.set(mask);
+  hysteresis(tau: number): number {
+    const kept = this.#hysteresis(tau, this.#stepped ? 0 : 1);
+    this.#stepped = true;
+    return kept;
+  }
+
+  /**
+   * Turns the logits into weights in place: the masked row softmax of `maskedSoftmaxRows` in
+   * ./masked_attention.ts, bit for bit, over {@link stableMask}.
+   */
+  maskedSoftmax(): void {
     this.#maskedSoftmax();
   }
 

@@ -52,6 +52,16 @@ export interface AttentionExports {
   ): void;
   /** The min-cut kernel's logits in exact reference f32 order (K in blocks of four keys). */
   exact_logits(q: number, kb: number, out: number, n: number, d: number, scale: number): void;
+  /** One step of the min-cut hysteresis over `size` entries; returns the stable mask's ones. */
+  hysteresis(
+    raw: number,
+    stable: number,
+    counts: number,
+    busy: number,
+    size: number,
+    tau: number,
+    first: number,
+  ): number;
   /** `f32(e^x)` for `count` f32 values x ≤ 0, rounded exactly as `Math.fround(Math.exp(x))`. */
   exact_exp(x: number, out: number, count: number): void;
   /** The min-cut kernel's masked row softmax, bit-identical to the JS one (`keys`: n i32 of scratch). */

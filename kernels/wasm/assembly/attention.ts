@@ -658,3 +658,81 @@ export function exact_exp(x: usize, out: usize, count: i32): void {
     if (i + 1 < count) store<f32>(out + at + 4, f32x4.extract_lane(w, 1));
   }
 }
+
+/**
+ * One step of the min-cut kernel's hysteresis over `size` mask entries, exactly as
+ * `HysteresisTracker.apply` in ../../mincut/hysteresis.ts: the raw 0/1 mask at `raw` against the
+ * stable mask at `stable` (bytes) with one u32 disagreement count per entry at `counts`. `first`:
+ * store raw as the stable mask and zero the counts. Otherwise an entry that agrees with its stable
+ * value gets count 0; one that disagrees counts up and, at `tau` (0 acts as 1), flips and resets.
+ * `busy` holds one byte per block of 16 entries, nonzero while a count in the block may be nonzero,
+ * so a block whose raw and stable masks agree is one comparison (the timed loop's steady state).
+ * Returns the stable mask's count of ones.
+ *
+ * @example
+ * ```ts
+ * // const kept = exports.hysteresis(raw, stable, counts, busy, 512 * 512, 2, 0);
+ * ```
+ */
+export function hysteresis(raw: usize, stable: usize, counts: usize, busy: usize, size: i32, tau: u32, first: bool): i32 {
+  const zero = i8x16.splat(0);
+  const one = i8x16.splat(1);
+  let kept = 0;
+  let block = 0;
+  let i = 0;
+  for (; i + 16 <= size; i += 16) {
+    const value = v128.and(i8x16.ne(v128.load(raw + i), zero), one);
+    const agree = i8x16.eq(value, v128.load(stable + i));
+    if (!first && i8x16.all_true(agree) && load<u8>(busy + block) == 0) {
+      kept += countOnes(v128.load(stable + i));
+    } else {
+      let any = 0;
+      for (let j = i; j < i + 16; j++) any |= hysteresisEntry(raw, stable, counts, j, tau, first);
+      store<u8>(busy + block, <u8> any);
+      kept += countOnes(v128.load(stable + i));
+    }
+    block++;
+  }
+  if (i < size) {
+    let any = 0;
+    for (let j = i; j < size; j++) {
+      any |= hysteresisEntry(raw, stable, counts, j, tau, first);
+      kept += load<u8>(stable + j);
+    }
+    store<u8>(busy + block, <u8> any);
+  }
+  return kept;
+}
+
+/** The number of nonzero bytes among 16 bytes that are each 0 or 1. */
+@inline
+function countOnes(bytes: v128): i32 {
+  const pairs = i16x8.extadd_pairwise_i8x16_u(bytes);
+  const quads = i32x4.extadd_pairwise_i16x8_u(pairs);
+  return i32x4.extract_lane(quads, 0) + i32x4.extract_lane(quads, 1) + i32x4.extract_lane(quads, 2) +
+    i32x4.extract_lane(quads, 3);
+}
+
+/** One entry of {@link hysteresis}; returns 1 when its count is left nonzero. */
+@inline
+function hysteresisEntry(raw: usize, stable: usize, counts: usize, j: i32, tau: u32, first: bool): i32 {
+  const value: u8 = load<u8>(raw + j) != 0 ? 1 : 0;
+  const at = counts + (<usize> j << 2);
+  if (first) {
+    store<u8>(stable + j, value);
+    store<u32>(at, 0);
+    return 0;
+  }
+  if (value == load<u8>(stable + j)) {
+    store<u32>(at, 0);
+    return 0;
+  }
+  const count = load<u32>(at) + 1;
+  if (count >= tau) {
+    store<u8>(stable + j, value);
+    store<u32>(at, 0);
+    return 0;
+  }
+  store<u32>(at, count);
+  return 1;
+}
