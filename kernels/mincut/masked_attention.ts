@@ -99,10 +99,17 @@ export function weightsTimesV(
   }
 }
 
-/** Writes the indices j with a nonzero weight `weights[row + j]` into `keys`; returns how many. */
+/**
+ * Writes the indices j with a nonzero weight `weights[row + j]` into `keys`; returns how many.
+ * Branch-free (every j is written, the count moves past the attended ones): a branch on a
+ * half-pruned row is mispredicted every other entry.
+ */
 function attendedKeys(weights: Float32Array, row: number, n: number, keys: Int32Array): number {
   let count = 0;
-  for (let j = 0; j < n; j++) if (weights[row + j] !== 0) keys[count++] = j;
+  for (let j = 0; j < n; j++) {
+    keys[count] = j;
+    count += Number(weights[row + j] !== 0);
+  }
   return count;
 }
 
