@@ -1,7 +1,7 @@
 /**
  * The built-in kernels, profiler plugins and power sources, composed with the core: importing
  * this module registers them (src/registry.ts). The core never imports them itself; the entry
- * points (`mod.ts`, `cli.ts`, `worker.ts`, `testing.ts`) import this.
+ * points (`mod.ts`, `cli.ts`, `worker.ts`, `witness_worker.ts`, `testing.ts`) import this.
  *
  * @example
  * ```ts

@@ -63,6 +63,7 @@ await check("the tarball holds dist/ with types and the .wasm kernels, and no te
     const needed of [
       "cli.js",
       "worker.js",
+      "witness_worker.js",
       "mod.js",
       "mod.d.ts",
       "plugin_kit.js",

@@ -106,8 +106,16 @@ export async function verifyRun(
   }
   const witness = await verifyResults(folder, {
     ...options,
+    onStart: (chains, lines, threads) =>
+      progress.note(
+        `verify: re-running ${chains} witness chains (${lines} lines) on ${threads} thread${
+          threads === 1 ? "" : "s"
+        }`,
+      ),
     onChain: (name, position, total, lines) =>
-      progress.note(`verify: re-running witness chain ${position}/${total} (${name}, ${lines} lines)`),
+      progress.note(
+        `verify: witness chain ${position}/${total} matches its re-run (${name}, ${lines} lines)`,
+      ),
   });
   print(`witness reproducible: ${witness.ok ? "PASS" : "FAIL"} (${witness.message})`);
   return witness.ok ? 0 : 1;
