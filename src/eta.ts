@@ -15,7 +15,8 @@
  *   + evaluation samples × call.
  *
  * A study's witness re-run (`verify` after the run) costs about
- * {@link WITNESS_RERUN_FACTOR} × evaluation samples × call, summed over its cases.
+ * {@link WITNESS_RERUN_FACTOR} × evaluation samples × call, summed over its cases and divided
+ * among the threads it runs on.
  *
  * @example
  * ```ts
@@ -66,6 +67,7 @@ export class CostModel {
   readonly #budget: LoopBudget;
   readonly #evalSamples: number;
   readonly #witness: boolean;
+  readonly #witnessThreads: number;
   /** ns per flop of each kernel's finished cases, and of all of them. */
   readonly #rates = new Map<string, number[]>();
   readonly #allRates: number[] = [];
@@ -76,11 +78,15 @@ export class CostModel {
   /** Witness re-run time of the finished cases, ms. */
   #witnessDone = 0;
 
-  /** `evalSamples`: evaluation samples per case (0 when no plugin takes them); `witness`: a re-run follows. */
-  constructor(budget: LoopBudget, evalSamples: number, witness: boolean) {
+  /**
+   * `evalSamples`: evaluation samples per case (0 when no plugin takes them); `witness`: a re-run
+   * follows, on `witnessThreads` threads (it spreads its cases over them, src/witness/replay_schedule.ts).
+   */
+  constructor(budget: LoopBudget, evalSamples: number, witness: boolean, witnessThreads = 1) {
     this.#budget = budget;
     this.#evalSamples = evalSamples;
     this.#witness = witness;
+    this.#witnessThreads = Math.max(1, witnessThreads);
   }
 
   /** Learns from a finished case. */
@@ -118,7 +124,7 @@ export class CostModel {
       casesMs += this.#caseMs(callNs ?? 0, fixed);
       witnessMs += this.#witnessMs(callNs ?? 0);
     }
-    return { cases_ms: casesMs, witness_ms: this.#witness ? witnessMs : 0 };
+    return { cases_ms: casesMs, witness_ms: this.#witness ? witnessMs / this.#witnessThreads : 0 };
   }
 
   /** Fixed part + warm-up + timed loop + evaluation samples of a call of `callNs`. */

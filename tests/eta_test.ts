@@ -56,6 +56,10 @@ describe("the cost model", () => {
     const { witness_ms } = model.remaining([{ kernel: "k", flops: 16e6 }])!;
     const calls = (spent(4e6, 8).median_us + spent(16e6, 8).median_us) / 1000;
     expect(witness_ms).toBeCloseTo(WITNESS_RERUN_FACTOR * 8 * calls, 6);
+    // Spread over two threads, it takes half as long.
+    const threaded = new CostModel(budget, 8, true, 2);
+    threaded.observe({ kernel: "k", flops: 4e6 }, spent(4e6, 8));
+    expect(threaded.remaining([{ kernel: "k", flops: 16e6 }])!.witness_ms).toBeCloseTo(witness_ms / 2, 6);
   });
 });
 

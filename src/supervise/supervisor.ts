@@ -14,6 +14,7 @@
  * ```
  * @module
  */
+import os from "node:os";
 import { caseInfo, caseLabel } from "../case_info.ts";
 import type { CaseOutcome } from "../contracts.ts";
 import { AttnbenchError, describe } from "../errors.ts";
@@ -138,7 +139,7 @@ export class Supervisor {
     const witness = this.#plan.plugins.some((p) => p.definition.name === WITNESS_PLUGIN);
     // Evaluation samples run only for plugins with a sample hook; counting them always costs
     // one call per case at most in the estimate.
-    const model = new CostModel(this.#plan.budget, spec.inputs.samples, witness);
+    const model = new CostModel(this.#plan.budget, spec.inputs.samples, witness, os.availableParallelism());
     const costs = this.#selected.map((c) => ({
       kernel: `${c.role} ${c.kernel.definition.name}`,
       flops: caseInfo(c, 0, 1).analytic.flops,
