@@ -356,7 +356,7 @@ export function epsOnlyKeepMask(
     throw new RangeError(`mask has length ${out.length}, expected ${logits.length} (one entry per logit)`);
   }
   const floor = Math.fround(eps);
-  for (let i = 0; i < logits.length; i++) out[i] = logits[i] > floor ? 1 : 0;
+  for (let i = 0; i < logits.length; i++) out[i] = Number(logits[i] > floor); // no branch to mispredict
   return out;
 }
 

@@ -65,16 +65,15 @@ export class HysteresisTracker {
     }
     const stable = this.#stable;
     const counts = this.#counts;
+    const tau = this.tau;
+    // Without a branch: a new sample's mask disagrees with the stable one at random places, which
+    // a branch would mispredict at every other disagreement.
     for (let i = 0; i < raw.length; i++) {
-      // 1 for any nonzero byte, 0 for 0, without a branch: a mask is half ones at random, which a
-      // branch would mispredict every other entry.
-      const value = (raw[i] + 255) >> 8;
-      if (value === stable[i]) {
-        counts[i] = 0;
-      } else if (++counts[i] >= this.tau) {
-        stable[i] = value;
-        counts[i] = 0;
-      }
+      const differs = ((raw[i] + 255) >> 8) ^ stable[i]; // 1 when the raw value (0/1) disagrees
+      const count = (counts[i] + 1) * differs; // 0 when it agrees, else one more disagreement
+      const flips = Number(count >= tau) & differs;
+      stable[i] ^= flips;
+      counts[i] = count * (1 - flips);
     }
     return stable;
   }
