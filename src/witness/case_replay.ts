@@ -13,7 +13,7 @@
  * ```
  * @module
  */
-import type { KernelInstance } from "../contracts.ts";
+import type { AttentionInputs, KernelInstance } from "../contracts.ts";
 import { describe } from "../errors.ts";
 import type { CasePlan, RunPlan } from "../plan.ts";
 import { runtimeName } from "../runtime.ts";
@@ -52,8 +52,9 @@ export async function replayCase(
   c: CasePlan,
   lines: readonly ReplayLine[],
   recordedOn: string,
+  samples: SampleInputs = new SampleInputs(),
 ): Promise<ReplayFailure | undefined> {
-  const replay = new CaseReplay(plan, c);
+  const replay = new CaseReplay(plan, c, samples);
   for (const { ordinal, at, text } of lines) {
     const fail = (problem: string): ReplayFailure => ({ ordinal, message: `${at}: ${problem}` });
     const recorded = JSON.parse(text) as Record<string, unknown>;
@@ -69,16 +70,77 @@ export async function replayCase(
   return undefined;
 }
 
+/** A generated sample's inputs and the hashes of its Q and K. */
+interface Sample {
+  inputs: AttentionInputs;
+  q_hash: string;
+  k_hash: string;
+}
+
+/**
+ * The inputs of the samples re-run last, with their Q and K hashes, for the cases that share them
+ * (every case of one shape and seed: in the min-cut study, all eight settings of a seq_len).
+ * Generating a sample is about a tenth of re-running it, and the runner shares inputs across
+ * cases the same way (kernels only read their inputs). Holds at most {@link SampleInputs.BYTES}
+ * of inputs, dropping the least recently used inputs key first.
+ *
+ * @example
+ * ```ts
+ * const samples = new SampleInputs();
+ * await replayCase(plan, a, linesOfA, "deno", samples);
+ * await replayCase(plan, b, linesOfB, "deno", samples); // b's inputs come from the cache when b shares a's
+ * ```
+ */
+export class SampleInputs {
+  /** Most bytes of Q, K and V kept. */
+  static readonly BYTES = 64 * 2 ** 20;
+  /** Per inputs key, most recently used last. */
+  readonly #byKey = new Map<string, Map<number, Sample>>();
+  #bytes = 0;
+
+  /** Sample `index` of case `c`, generated (and hashed) unless kept. */
+  async get(plan: RunPlan, c: CasePlan, index: number): Promise<Sample> {
+    const samples = this.#byKey.get(c.inputs_key) ?? new Map<number, Sample>();
+    this.#byKey.delete(c.inputs_key);
+    this.#byKey.set(c.inputs_key, samples);
+    let sample = samples.get(index);
+    if (sample === undefined) {
+      const { generator, generatorOptions, loaded } = plan;
+      const inputs = generator.generate(c.shape, loaded.spec.seed + index, generatorOptions);
+      sample = { inputs, q_hash: await hashTensor(inputs.q), k_hash: await hashTensor(inputs.k) };
+      samples.set(index, sample);
+      this.#bytes += sampleBytes(sample);
+      this.#evict(c.inputs_key);
+    }
+    return sample;
+  }
+
+  /** Drops the least recently used keys, never `keep`, until the kept bytes fit. */
+  #evict(keep: string): void {
+    for (const [key, samples] of this.#byKey) {
+      if (this.#bytes <= SampleInputs.BYTES || key === keep) return;
+      for (const sample of samples.values()) this.#bytes -= sampleBytes(sample);
+      this.#byKey.delete(key);
+    }
+  }
+}
+
+function sampleBytes({ inputs }: Sample): number {
+  return inputs.q.byteLength + inputs.k.byteLength + inputs.v.byteLength;
+}
+
 /** Re-runs one case's samples in order on a fresh instance, as the runner did. */
 class CaseReplay {
   readonly #plan: RunPlan;
   readonly #case: CasePlan;
+  readonly #samples: SampleInputs;
   #instance: KernelInstance | undefined;
   #index = 0;
 
-  constructor(plan: RunPlan, c: CasePlan) {
+  constructor(plan: RunPlan, c: CasePlan, samples: SampleInputs) {
     this.#plan = plan;
     this.#case = c;
+    this.#samples = samples;
   }
 
   /** The line the next sample should have produced, given the recorded line's timestamp and link. */
@@ -91,10 +153,9 @@ class CaseReplay {
         }… (lines out of order)`,
       };
     }
-    const { generator, generatorOptions, loaded } = this.#plan;
     const c = this.#case;
-    const seed = loaded.spec.seed + i;
-    const inputs = generator.generate(c.shape, seed, generatorOptions);
+    const seed = this.#plan.loaded.spec.seed + i;
+    const { inputs, q_hash, k_hash } = await this.#samples.get(this.#plan, c, i);
     if (!this.#instance || !this.#instance.load) {
       this.#instance = c.kernel.definition.prepare(c.params, inputs);
     } else this.#instance.load(inputs);
@@ -105,8 +166,8 @@ class CaseReplay {
     const encoding = String(recorded.keep_mask).startsWith("b64:") ? "bitset" : "bools";
     return chainLine(
       {
-        q_hash: await hashTensor(inputs.q),
-        k_hash: await hashTensor(inputs.k),
+        q_hash,
+        k_hash,
         keep_mask: { json: encodeMask(mask, encoding) },
         cut_cost: stats.cut_cost ?? 0,
         lambda: Number(c.params.lambda),

@@ -16,7 +16,7 @@
 import { parentPort, workerData } from "node:worker_threads";
 import { describe } from "../errors.ts";
 import type { Manifest } from "../output/manifest.ts";
-import { replayCase, type ReplayFailure } from "./case_replay.ts";
+import { replayCase, type ReplayFailure, SampleInputs } from "./case_replay.ts";
 import type { CaseLines } from "./chain_scan.ts";
 import { type ManifestPlanOptions, planFromManifest } from "./plan_from_manifest.ts";
 
@@ -39,6 +39,9 @@ const planned = planFromManifest(manifest, options).then((plan) => ({
 }));
 planned.catch(() => {}); // reported with the first case this thread is sent
 
+/** The inputs this thread generated last, for the next cases that share them. */
+const samples = new SampleInputs();
+
 parentPort!.on("message", async ({ config_hash, lines }: CaseLines) => {
   parentPort!.postMessage({ failure: await replay(config_hash, lines) } satisfies ReplayAnswer);
 });
@@ -49,7 +52,7 @@ async function replay(hash: string, lines: CaseLines["lines"]): Promise<ReplayFa
     const { plan, byHash } = await planned;
     const c = byHash.get(hash);
     if (!c) return { ordinal, message: `${at}: config_hash ${hash} is not a case of the manifest's spec` };
-    return await replayCase(plan, c, lines, manifest.environment.runtime);
+    return await replayCase(plan, c, lines, manifest.environment.runtime, samples);
   } catch (error) {
     return { ordinal, message: `${at}: the witness re-run thread could not re-run it: ${describe(error)}` };
   }

@@ -29,7 +29,7 @@ import { describe, SpecError } from "../errors.ts";
 import { manifestRecordSha256 } from "../output/manifest.ts";
 import { readManifest } from "../output/run_folder.ts";
 import { type Bundle, BUNDLE_FORMAT, bundleRoot } from "./chain.ts";
-import { replayCase } from "./case_replay.ts";
+import { replayCase, SampleInputs } from "./case_replay.ts";
 import { type CaseLines, type ChainScan, readText, scanChains } from "./chain_scan.ts";
 import { type ManifestPlanOptions, planFromManifest } from "./plan_from_manifest.ts";
 import { replayCost, type ReplayLane, replayOrder, replayThreads, runReplays } from "./replay_schedule.ts";
@@ -110,8 +110,12 @@ export async function verifyResults(dir: string, options: VerifyWitnessOptions =
   try {
     const scan = await scanChains(dir, bundle, new Set(byHash.keys()));
     const recordedOn = manifest.environment.runtime;
+    const samples = new SampleInputs();
     const lanes: ReplayLane[] = pool?.lanes ??
-      [{ alive: true, replay: (c) => replayCase(plan, byHash.get(c.config_hash)!, c.lines, recordedOn) }];
+      [{
+        alive: true,
+        replay: (c) => replayCase(plan, byHash.get(c.config_hash)!, c.lines, recordedOn, samples),
+      }];
     options.onStart?.(chains, scan.lines, lanes.length);
     const cost = (c: CaseLines) => replayCost(byHash.get(c.config_hash)!, c.lines.length);
     const failure = await runReplays(
