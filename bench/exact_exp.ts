@@ -1,7 +1,7 @@
 /**
  * The exhaustive check behind the wasm mincut softmax's claim to be bit-identical to the JS one:
  * for every f32 x in [−104, 0] (1 120 927 745 values; below −104, e^x rounds to 0 in f32), the
- * wasm `exact_exp` (the softmax's exp, see `exactWeights` in kernels/wasm/assembly/attention.ts)
+ * wasm `exact_exp` (the softmax's exp, see `exactWeights` in kernels/wasm/assembly/mincut.ts)
  * must equal this runtime's `Math.fround(Math.exp(x))`, bit for bit. The softmax only ever takes
  * exp of an f32 `score − max` ≤ 0 (or NaN, −∞, which go to the host's exp), so this covers every
  * input it can see. Prints the count of mismatches (the first ten of them) and exits 1 on any.

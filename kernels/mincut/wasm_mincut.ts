@@ -1,7 +1,7 @@
 /**
  * The min-cut kernel's dense arithmetic on WebAssembly SIMD, bit-identical to the JS path: the
  * logits (`computeLogits` in ./logits.ts; each lane carries one key's dot product in the
- * reference's order, see `exact_logits` in ../wasm/assembly/attention.ts), so masks and cut costs
+ * reference's order, see `exact_logits` in ../wasm/assembly/mincut.ts), so masks and cut costs
  * stay exactly the reference's, and `weights × V` (`weightsTimesV` in ./masked_attention.ts; each
  * lane carries one output value's sum in key order, see `exact_weights_v`), and between them the
  * masked row softmax (`masked_softmax`, whose exp rounds exactly as `Math.fround(Math.exp(x))`),

@@ -20,7 +20,7 @@ import { fileURLToPath } from "node:url";
 
 /**
  * The functions `attention.wasm` exports. Pointers are byte offsets into the instance's memory,
- * flags are 0 or 1; `assembly/attention.ts` documents the layout each expects.
+ * flags are 0 or 1; `assembly/attention.ts` and `assembly/mincut.ts` document the layout each expects.
  *
  * @example
  * ```ts
@@ -126,7 +126,7 @@ export function instantiateAttention(bytes: number): AttentionModule {
     throw new RangeError(`wasm backend: cannot allocate ${bytes} bytes of WebAssembly memory`, { cause });
   }
   // `exp` is the host's own Math.exp, which the min-cut softmax calls where only it can say how
-  // the JS path rounds (see `exactWeight` in assembly/attention.ts).
+  // the JS path rounds (see `exactWeights` in assembly/mincut.ts).
   const instance = new WebAssembly.Instance(compiled, { env: { memory, exp: Math.exp } });
   return { exports: instance.exports as unknown as AttentionExports, memory };
 }
