@@ -108,6 +108,28 @@ describe("masked softmax and weights × V (ruvector §1.4)", () => {
     const out = new Float32Array(2);
     weightsTimesV(new Float32Array([1, 0, 1, 0]), new Float32Array([2, NaN]), 2, 1, out);
     expect(Array.from(out)).toEqual([2, 2]);
+    weightsTimesV(new Float32Array([1, 0, 1, 0]), new Float64Array([2, NaN]), 2, 1, out.fill(7));
+    expect(Array.from(out)).toEqual([2, 2]);
+  });
+
+  test("over V's f64 copy (the V8 path: eight outputs in registers) the bits are V's own path's", () => {
+    // d below, at and past a block of eight, with a remainder; a fully pruned row; random zeros.
+    let state = 9;
+    const random = () => (state = (Math.imul(state, 1664525) + 1013904223) >>> 0) / 2 ** 32;
+    for (const [n, d] of [[1, 1], [5, 7], [9, 8], [13, 21], [33, 64]]) {
+      const weights = Float32Array.from(
+        { length: n * n },
+        () => (random() < 0.4 ? 0 : Math.fround(random())),
+      );
+      weights.fill(0, 0, n);
+      const v = Float32Array.from({ length: n * d }, () => Math.fround(random() * 4 - 2));
+      const fromF32 = new Float32Array(n * d), fromF64 = new Float32Array(n * d).fill(NaN);
+      weightsTimesV(weights, v, n, d, fromF32);
+      weightsTimesV(weights, Float64Array.from(v), n, d, fromF64);
+      expect(Array.from(new Uint32Array(fromF64.buffer))).toEqual(
+        Array.from(new Uint32Array(fromF32.buffer)),
+      );
+    }
   });
 });
 
