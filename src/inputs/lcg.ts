@@ -1,7 +1,11 @@
 /**
  * `lcg`: the deterministic generator of the original project's claim-audit bench (reference
- * ruvector.md §1.8), reproduced bit for bit: a 64-bit LCG, three draws per (token, channel) in
- * q, k, v order, and a sinusoidal pattern shared by Q and K.
+ * ruvector.md §1.8): a 64-bit LCG, three draws per (token, channel) in q, k, v order, and a
+ * sinusoidal pattern shared by Q and K. V and the draws are the original's bit for bit; Q and K
+ * are not quite: the pattern's `sin` is `Math.fround(Math.sin(x))` here and glibc's `sinf` in the
+ * Rust original, which round differently for about 1 % of the (token, channel) points (checked
+ * against the original by bench/mincut_vs_rust.ts, which reports the count; the gates' edge
+ * counts and cut costs still agreed at every size it runs).
  *
  * @example
  * ```ts
