@@ -2,7 +2,8 @@
  * Where a `mincut` call's time goes, and what it costs against `softmax` on the same backend.
  *
  * 1. Stages of the reference variant at one shape (default n = 512, d = 64), each timed on its
- *    own, on both backends where the stage has two: logits (JS f32 and wasm SIMD, bit-identical),
+ *    own, on both backends where the stage has two (the JS stages read the inputs as the kernel's
+ *    JS path does: widened to f64 on V8): logits (JS f32 and wasm SIMD, bit-identical),
  *    the gate (eps pruning and the two-hop bound, or graph and Dinic when the bound cannot decide;
  *    JS on both backends, the wasm one writing its mask into wasm memory), the hysteresis and kept
  *    count, the masked softmax (JS `Math.exp` and wasm, bit-identical) and weights × V (JS f32 and
@@ -27,6 +28,7 @@ import { HysteresisTracker } from "../kernels/mincut/hysteresis.ts";
 import { computeLogits } from "../kernels/mincut/logits.ts";
 import { maskedSoftmaxRows, weightsTimesV } from "../kernels/mincut/masked_attention.ts";
 import { WasmMincut } from "../kernels/mincut/wasm_mincut.ts";
+import { WideInputs, WIDEN_INPUTS } from "../kernels/mincut/wide_inputs.ts";
 import { attentionScale } from "../kernels/params.ts";
 
 const [n, d, rounds] = [512, 64, 40].map((fallback, i) => Number(process.argv[2 + i] ?? fallback));
@@ -53,6 +55,8 @@ function timeRounds(steps: [string, () => void][], count: number): Map<string, n
 /** The reference variant's stages at (n, d), in the order a call runs them. */
 function stageSteps(): [string, () => void][] {
   const inputs = inputsAt(n);
+  // The JS stages read what the kernel's JS path reads on this engine (./kernels/mincut/wide_inputs.ts).
+  const js = WIDEN_INPUTS ? new WideInputs(n, d).load(inputs) : inputs;
   const scale = attentionScale(d);
   const logits = new Float32Array(n * n);
   const weights = new Float32Array(n * n);
@@ -66,7 +70,7 @@ function stageSteps(): [string, () => void][] {
   wasm.load(inputs.q, inputs.k, inputs.v);
   let applied = gate.keepMask;
   return [
-    ["logits (js)", () => computeLogits(inputs.q, inputs.k, d, n, logits, scale)],
+    ["logits (js)", () => computeLogits(js.q, js.k, d, n, logits, scale)],
     ["logits (wasm)", () => wasm.computeLogits()],
     ["gate", () => gate.apply(logits)],
     ["gate (into wasm memory)", () => wasmGate.apply(wasm.logits)],
@@ -80,11 +84,8 @@ function stageSteps(): [string, () => void][] {
       maskedSoftmaxRows(weights, applied, n);
     }],
     ["masked softmax (wasm)", () => wasm.maskedSoftmax()],
-    ["weights × V (js)", () => weightsTimesV(weights, inputs.v, n, d, output, keys)],
-    ["weights × V (wasm)", () => {
-      wasm.weightsTimesV();
-      wasm.computeLogits(); // the next round's gate and softmax start from logits again
-    }],
+    ["weights × V (js)", () => weightsTimesV(weights, js.v, n, d, output, keys)],
+    ["weights × V (wasm)", () => wasm.weightsTimesV()],
   ];
 }
 
