@@ -77,8 +77,8 @@ export function twoHopFlow(
   t: number,
   flows: Float64Array,
 ): void {
-  const direct = logits[t];
-  flows[t] = direct > floor ? direct : 0;
+  flows[t] = 0;
+  if (logits[t] > floor) flows[t] = logits[t];
   for (let v = 1; v < n; v++) {
     const first = logits[v], second = logits[v * n + t];
     if (v !== t && first > floor && second > floor) flows[t] += first < second ? first : second;
@@ -96,10 +96,8 @@ export function twoHopFlow(
  * ```
  */
 export function twoHopFlows(logits: Float32Array, n: number, floor: number, flows: Float64Array): void {
-  for (let t = 0; t < n; t++) {
-    const direct = logits[t];
-    flows[t] = t > 0 && direct > floor ? direct : 0;
-  }
+  flows.fill(0, 0, n);
+  for (let t = 1; t < n; t++) if (logits[t] > floor) flows[t] = logits[t];
   for (let v = 1; v < n; v++) {
     const first = logits[v];
     if (!(first > floor)) continue;
@@ -135,7 +133,9 @@ export function setFlowNeeded(bounds: Float64Array, edges: number, nodes: number
   // A cut's f32 cost ≥ its exact capacity × (1 − edges · 2⁻²⁴) − edges subnormal half-units, and
   // the exact flow ≥ its f64 sum × (1 − nodes · 2⁻⁵³); OWN_SLACK covers this line's own rounding.
   const shrink = (1 - nodes * F64_SLACK) * (1 - edges * F32_SLACK) * (1 - OWN_SLACK);
-  bounds[FLOW_NEEDED] = bounded ? (ceiling + edges * SUBNORMAL_SLACK) / shrink : Infinity;
+  // Two stores, not `bounded ? … : Infinity`: V8's mid tier boxes a number that meets a constant.
+  if (bounded) bounds[FLOW_NEEDED] = (ceiling + edges * SUBNORMAL_SLACK) / shrink;
+  else bounds[FLOW_NEEDED] = Infinity;
 }
 
 /** What {@link markProvenSinks} leaves in `flows[t]` for a sink whose cut provably does not fire. */
