@@ -19,7 +19,10 @@
  * `backend: wasm` computes the logits, the hysteresis, the masked softmax and weights × V in
  * WebAssembly, bit-identical to the JS path (each SIMD lane keeps one key's, or one output value's,
  * reference order of f32 accumulation; the softmax's exp rounds exactly as
- * `Math.fround(Math.exp(x))`); the gate stays in JS and writes its mask into wasm memory.
+ * `Math.fround(Math.exp(x))`); the gate stays in JS and writes its mask into wasm memory. On both
+ * backends the gate first tries a two-hop flow bound that proves the cut cannot fire
+ * (./mincut/flow_bound.ts); only where it cannot decide are the graph built and Dinic run, in JS.
+ * That never happens on the default study's inputs, so a wasm max flow would not pay there.
  *
  * `load()` swaps in the next sample's Q, K, V (same shape) and keeps the hysteresis state, so τ
  * acts across the evaluation samples of a case. Like the wasm backend, the JS path on V8 works on
