@@ -15,11 +15,12 @@
 import process from "node:process";
 import { runtimeInfo } from "../mod.ts";
 import { instantiateAttention } from "../kernels/wasm/loader.ts";
+import { positiveIntegers } from "./bench_main.ts";
 
 const CHUNK = 1 << 20;
 /** Bit patterns of −0 and of −104 as f32: the negative floats between them, in order. */
 const FIRST = 0x80000000, LAST = 0xc2d00000;
-const stride = Number(process.argv[2] ?? 1);
+const [stride] = positiveIntegers("bench/exact_exp.ts", ["stride"], [1]);
 
 const { exports, memory } = instantiateAttention(CHUNK * 8);
 const xs = new Float32Array(memory.buffer, 0, CHUNK);

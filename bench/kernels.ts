@@ -38,6 +38,7 @@ import {
   nearestRank,
   runtimeInfo,
 } from "../mod.ts";
+import { runBench } from "./bench_main.ts";
 import { naive } from "./naive_attention.ts";
 import {
   firstLine,
@@ -658,9 +659,4 @@ async function main(): Promise<void> {
   }
 }
 
-try {
-  await main();
-} catch (error) {
-  console.error(`bench/kernels.ts: ${firstLine(error)}`);
-  process.exitCode = 2;
-}
+await runBench("bench/kernels.ts", main);

@@ -20,7 +20,6 @@
  * @module
  */
 import os from "node:os";
-import process from "node:process";
 import * as v from "valibot";
 import { builtinKernels, inputGenerators, nearestRank, runtimeInfo } from "../mod.ts";
 import { countKept, MinCutGate } from "../kernels/mincut/gate.ts";
@@ -30,8 +29,9 @@ import { maskedSoftmaxRows, weightsTimesV } from "../kernels/mincut/masked_atten
 import { WasmMincut } from "../kernels/mincut/wasm_mincut.ts";
 import { WideInputs, WIDEN_INPUTS } from "../kernels/mincut/wide_inputs.ts";
 import { attentionScale } from "../kernels/params.ts";
+import { positiveIntegers } from "./bench_main.ts";
 
-const [n, d, rounds] = [512, 64, 40].map((fallback, i) => Number(process.argv[2 + i] ?? fallback));
+const [n, d, rounds] = positiveIntegers("bench/mincut_stages.ts", ["n", "d", "rounds"], [512, 64, 40]);
 const RANGE = [64, 128, 256, 512, 1024];
 const BACKENDS = ["js", "wasm"] as const;
 

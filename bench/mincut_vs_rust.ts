@@ -36,6 +36,7 @@ import { parseArgs } from "node:util";
 import * as v from "valibot";
 import { type AttentionInputs, builtinKernels, inputGenerators, type KernelInstance } from "../mod.ts";
 import { nearestRank, runtimeInfo } from "../plugin_kit.ts";
+import { runBench } from "./bench_main.ts";
 
 const D = 64;
 const PARAMS = { lambda: 0.5, eps: 0.01, tau: 2, variant: "reference" } as const;
@@ -318,4 +319,4 @@ function main(): void {
   );
 }
 
-main();
+await runBench("bench/mincut_vs_rust.ts", main);
