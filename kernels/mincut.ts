@@ -112,11 +112,15 @@ const mincut: MincutKernel = {
   }),
   prepare(p, inputs) {
     const { seq_len: n, d } = p;
-    let { q, k, v: values } = checkedInputs(inputs, n, d);
     const wasm = p.backend === "wasm" ? new WasmMincut(n, d) : undefined;
-    wasm?.load(q, k, values);
     const wide = !wasm && WIDEN_INPUTS ? new WideInputs(n, d) : undefined;
-    let js: Operands = wide ? wide.load(inputs) : inputs;
+    /** Checks a sample's Q, K and V and hands them to the backend; returns what the JS path reads. */
+    const take = (next: AttentionInputs): Operands => {
+      checkInputs(next, n, d);
+      wasm?.load(next.q, next.k, next.v);
+      return wide ? wide.load(next) : next;
+    };
+    let js = take(inputs);
     const logits = wasm ? wasm.logits : new Float32Array(n * n);
     const output = wasm ? wasm.output : new Float32Array(n * d);
     const keys = new Int32Array(wasm ? 0 : n);
@@ -148,9 +152,7 @@ const mincut: MincutKernel = {
       },
       stats: () => ({ edges_kept: kept, edges_total: n * n, cut_cost: gate.cutCost }),
       load(next) {
-        ({ q, k, v: values } = checkedInputs(next, n, d));
-        wasm?.load(q, k, values);
-        js = wide ? wide.load(next) : next;
+        js = take(next);
       },
     };
   },
@@ -158,11 +160,11 @@ const mincut: MincutKernel = {
 
 export default mincut;
 
-function checkedInputs(inputs: AttentionInputs, n: number, d: number): AttentionInputs {
+/** Throws a RangeError naming Q, K or V when one does not hold seq_len × d values. */
+function checkInputs(inputs: AttentionInputs, n: number, d: number): void {
   for (const [name, array] of [["q", inputs.q], ["k", inputs.k], ["v", inputs.v]] as const) {
     checkLength(name, array.length, n * d, `seq_len ${n} × d ${d}`);
   }
-  return inputs;
 }
 
 /**
