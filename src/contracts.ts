@@ -68,10 +68,40 @@ export interface KernelMemory {
   temp_buffer_bytes: number;
 }
 
-/** A prepared kernel: everything allocated, ready to be called in the timed loop. */
+/**
+ * A prepared kernel: everything allocated, ready to be called in the timed loop.
+ *
+ * A kernel that works asynchronously (a GPU kernel) returns a promise from `run()` and says so
+ * with `asynchronous: true`; the runner then awaits every call, in the timed loop too, so a call's
+ * time runs from the call to the promise settling (for the WebGPU kernels: encode, submit, the
+ * device's work and the copy of `output` back to host memory, docs/webgpu.md). Such a kernel may
+ * also report what the device's own clock measured with `deviceTimeNs()`.
+ *
+ * @example
+ * ```ts
+ * const instance: KernelInstance = {
+ *   output: new Float32Array(4),
+ *   asynchronous: true,
+ *   run: async () => {},
+ *   deviceTimeNs: () => 1500, // the last call took 1.5 µs on the device
+ * };
+ * ```
+ */
 export interface KernelInstance {
-  /** The hot path. Must not allocate. */
-  run(): void;
+  /**
+   * The hot path. Must not allocate (beyond the promise and the per-submit objects an
+   * asynchronous API requires). Returns a promise only when `asynchronous` is true.
+   */
+  run(): void | Promise<void>;
+  /** `run()` returns a promise that the runner must await before the next call. */
+  readonly asynchronous?: boolean;
+  /**
+   * Time the last `run()` took on the device by the device's own clock (GPU timestamp queries), in
+   * nanoseconds; `undefined` when the device cannot time itself. Written as `kernel_time_us`.
+   */
+  deviceTimeNs?(): number | undefined;
+  /** Releases what the instance holds outside the JS heap (GPU buffers); called once it is done with. */
+  dispose?(): void;
   /** Where `run()` writes its result (`seq_len × q_width`). */
   readonly output: Float32Array;
   /**
@@ -101,9 +131,54 @@ export interface KernelDefinition<P = Record<string, unknown>> {
   flops?(params: P): number;
   /** Analytic bytes of one call. */
   memory?(params: P): KernelMemory;
+  /**
+   * Whether a parameter point can run here, asked once per case before `prepare` (e.g. whether a
+   * WebGPU adapter exists): `true`, the reason it cannot (the case is then `skipped` with that
+   * reason and the run goes on), or `true` with the device it will run on, for the manifest.
+   * Without it every point can run.
+   */
+  available?(params: P): Awaitable<KernelAvailability>;
   /** Allocate everything the hot path needs. Throw to reject a parameter point. */
   prepare(params: P, inputs: AttentionInputs): KernelInstance;
 }
+
+/**
+ * The device a kernel runs on, as the manifest records it (`devices`): the API and what the
+ * adapter says of itself.
+ *
+ * @example
+ * ```ts
+ * const lavapipe: DeviceInfo = {
+ *   api: "webgpu", binding: "navigator.gpu (Deno)", vendor: "mesa", architecture: "",
+ *   description: "llvmpipe (LLVM 15.0.6, 256 bits)", fallback_adapter: true, software: true, timestamps: true,
+ * };
+ * ```
+ */
+export interface DeviceInfo {
+  api: "webgpu";
+  /** Where the API came from: `navigator.gpu (Deno)`, `bun-webgpu`, `webgpu (Node)`. */
+  binding: string;
+  vendor: string;
+  architecture: string;
+  description: string;
+  /** The adapter said it is a fallback adapter. */
+  fallback_adapter: boolean;
+  /** A software rasteriser (lavapipe/llvmpipe, SwiftShader, WARP): its timings say nothing about a GPU. */
+  software: boolean;
+  /** The device supports `timestamp-query`, so `kernel_time_us` is the device's own time. */
+  timestamps: boolean;
+}
+
+/**
+ * What a kernel's `available` answers: `true`, the reason the point cannot run here, or usable on
+ * a device the manifest should name.
+ *
+ * @example
+ * ```ts
+ * const none: KernelAvailability = "no WebGPU adapter: navigator.gpu.requestAdapter() returned null (Deno 2.9.5)";
+ * ```
+ */
+export type KernelAvailability = true | string | { available: true; device: DeviceInfo };
 
 /** What a profiler is told when it is created. */
 export interface HostContext {
@@ -195,6 +270,11 @@ export interface CaseOutcome {
 export interface Measurement {
   /** Time per call of each sample in nanoseconds, ascending (none dropped). */
   samples_ns: number[];
+  /**
+   * The device's own time per call of the same samples, in the same order as `samples_ns`, when
+   * the kernel reports it (`KernelInstance.deviceTimeNs`); absent otherwise.
+   */
+  kernel_samples_ns?: number[];
   /** Calls averaged into each sample: 1, or a ≈ 1 ms batch for calls of at most 65.5 µs. */
   calls_per_sample: number;
   /** Total calls made in the timed loop. */
