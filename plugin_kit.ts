@@ -38,6 +38,7 @@ export type {
   MetricValue,
   Origin,
   ParamsSchema,
+  PlannedCase,
   ProfilerDefinition,
   ProfilerInstance,
   RunContext,

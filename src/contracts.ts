@@ -180,6 +180,12 @@ export interface DeviceInfo {
  */
 export type KernelAvailability = true | string | { available: true; device: DeviceInfo };
 
+/** A case as planned, before it runs: its kernel and its resolved parameters. */
+export interface PlannedCase {
+  kernel: string;
+  params: Record<string, unknown>;
+}
+
 /** What a profiler is told when it is created. */
 export interface HostContext {
   env: RuntimeInfo;
@@ -258,7 +264,8 @@ export interface Sample {
 /** A finished case, as the `report` hook sees it. */
 export interface CaseOutcome {
   info: CaseInfo;
-  status: "ok" | "failed";
+  /** `skipped`: the kernel could not run here (`error` says why). */
+  status: "ok" | "failed" | "skipped";
   error?: string;
   /** Metrics of each plugin, by plugin name. */
   metrics: Record<string, Metrics>;
@@ -363,6 +370,17 @@ export interface ProfilerDefinition<O = Record<string, unknown>, S extends Metri
    * `--dry-run`, a run), so a wrong path is a located mistake (exit 2) before anything runs.
    */
   checkOptions?(options: O, ctx: { specDir: string }): string | undefined;
+  /**
+   * Warnings about the planned cases this plugin will observe with these options, each one line
+   * (e.g. a power source that does not measure the device a case's kernel runs on). They are
+   * printed before the run and kept in manifest.json's `warnings`; nothing stops.
+   *
+   * @example
+   * ```ts
+   * checkCases: (opts, cases) => cases.some((c) => c.params.backend === "webgpu") ? ["rapl does not see the GPU"] : [],
+   * ```
+   */
+  checkCases?(options: O, cases: readonly PlannedCase[]): string[];
   /** Options schema (valibot); the YAML `{ name: { ...options } }` is validated against it. */
   // deno-lint-ignore no-explicit-any
   options?: v.GenericSchema<any, O>;

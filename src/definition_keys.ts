@@ -21,6 +21,7 @@ export const KERNEL_KEYS: readonly string[] = [
   "shape",
   "flops",
   "memory",
+  "available",
   "prepare",
 ];
 
@@ -31,6 +32,7 @@ export const PROFILER_KEYS: readonly string[] = [
   "description",
   "options",
   "checkOptions",
+  "checkCases",
   "metrics",
   "detect",
   "create",

@@ -167,6 +167,7 @@ export async function planRun(loaded: LoadedSpec, options: PlanOptions = {}): Pr
     }
   }
   if (cases.length > maxCases) checkCaseCount(loaded, kernels.length, maxCases, cases.length);
+  warnings.push(...pluginCaseWarnings(plugins, cases));
   if (!options.force) {
     const running = options.filter?.length ? selectPlannedCases(cases, options.filter) : cases;
     checkMemoryNeeds(loaded, running, os.totalmem());
@@ -182,6 +183,14 @@ export async function planRun(loaded: LoadedSpec, options: PlanOptions = {}): Pr
     cases,
     warnings,
   };
+}
+
+/** Each plugin's warnings about the planned cases (`checkCases`), prefixed with the plugin's name. */
+function pluginCaseWarnings(plugins: ResolvedPlugin[], cases: CasePlan[]): string[] {
+  const planned = cases.map((c) => ({ kernel: c.kernel.definition.name, params: c.params }));
+  return plugins.flatMap((p) =>
+    (p.definition.checkCases?.(p.options, planned) ?? []).map((w) => `[profiler ${p.definition.name}] ${w}`)
+  );
 }
 
 /**

@@ -286,7 +286,7 @@ async function startManifest(
     const previous = folder.previous;
     const { selected, warnings } = resumeSelection(previous, plan, filter, options.shard);
     const cases = previous.cases.map((record): CaseRecord =>
-      record.status === "ok" || (options.finishOnly && record.status === "failed") ? record : {
+      record.status === "ok" || (options.finishOnly && record.status !== "pending") ? record : {
         index: record.index,
         config_hash: record.config_hash,
         role: record.role,

@@ -15,7 +15,7 @@ import { normalGenerator } from "../src/inputs/normal.ts";
 import { type AllocationOptions, allocationPerCall } from "../plugins/memory/allocation.ts";
 import "../builtins.ts";
 import { KERNEL_KEYS, strayKeysProblem } from "../src/definition_keys.ts";
-import { type ConformanceReport, show } from "./report.ts";
+import { type ConformanceReport, guarded, show } from "./report.ts";
 
 /**
  * Options of {@link checkKernel}.
@@ -104,6 +104,15 @@ export async function checkKernel<P>(
   checkAnalytic(kernel, p, problems);
   const inputs = normalGenerator.generate(shape, check.seed ?? 42, { std: 1 });
   const pristine = { q: inputs.q.slice(), k: inputs.k.slice(), v: inputs.v.slice() };
+  if (kernel.available) {
+    const availability = await guarded(report, "available()", () => kernel.available!(p));
+    if (availability === undefined) return report;
+    if (typeof availability === "string") {
+      report.available = false;
+      report.reason = availability;
+      return report;
+    }
+  }
   let instance: KernelInstance;
   try {
     instance = kernel.prepare(p, inputs);
@@ -121,7 +130,27 @@ export async function checkKernel<P>(
       `output has ${instance.output.length} values; expected seq_len × q_width = ${expectedLength}`,
     );
   }
-  if (!runOnce(instance, inputs, pristine, problems)) return report;
+  try {
+    if (!await runOnce(instance, inputs, pristine, problems)) return report;
+    if (instance.asynchronous) {
+      // An awaited call allocates its promise by design: the heap check would only measure that.
+      report.reason =
+        "asynchronous kernel: allocation per call not checked (each call allocates its promise)";
+      return report;
+    }
+    await checkAllocation(instance, check, problems);
+    return report;
+  } finally {
+    await guarded(report, "dispose()", () => instance.dispose?.());
+  }
+}
+
+/** Heap bytes per `run()`, against the check's limit. */
+async function checkAllocation(
+  instance: KernelInstance,
+  check: KernelCheckOptions,
+  problems: string[],
+): Promise<void> {
   const limit = check.maxAllocatedBytesPerCall ?? 64;
   const run = instance.run.bind(instance);
   const allocation = await allocationPerCall(run, { calls: 16, rounds: 5, warmup: 20, ...check.allocation });
@@ -130,7 +159,6 @@ export async function checkKernel<P>(
       `run() allocates ${allocation.bytes_per_call} bytes per call (${allocation.method}); expected at most ${limit}: allocate in prepare()`,
     );
   }
-  return report;
 }
 
 function checkAnalytic<P>(kernel: KernelDefinition<P>, p: P, problems: string[]): void {
@@ -151,19 +179,35 @@ function checkAnalytic<P>(kernel: KernelDefinition<P>, p: P, problems: string[])
   }
 }
 
-/** One `run()`, checked; false when the kernel cannot be run further. */
-function runOnce(
+/**
+ * One `run()`, checked (awaited when it returns a promise, which the instance must declare with
+ * `asynchronous: true`); false when the kernel cannot be run further.
+ */
+async function runOnce(
   instance: KernelInstance,
   inputs: AttentionInputs,
   pristine: { q: Float32Array; k: Float32Array; v: Float32Array },
   problems: string[],
-): boolean {
+): Promise<boolean> {
   const output = instance.output;
   try {
-    instance.run();
+    const pending = instance.run();
+    const isPromise = typeof (pending as Promise<void> | undefined)?.then === "function";
+    if (isPromise !== (instance.asynchronous === true)) {
+      problems.push(
+        isPromise
+          ? "run() returned a promise but the instance lacks asynchronous: true; the runner would not await it"
+          : "the instance says asynchronous: true but run() returned no promise; expected one to await",
+      );
+    }
+    if (isPromise) await pending;
   } catch (thrown) {
     problems.push(`run() threw (${describeThrown(thrown)}); expected it to compute the output`);
     return false;
+  }
+  const deviceNs = instance.deviceTimeNs?.();
+  if (deviceNs !== undefined && !(Number.isFinite(deviceNs) && deviceNs >= 0)) {
+    problems.push(`deviceTimeNs() returned ${show(deviceNs)}; expected undefined or a finite number ≥ 0`);
   }
   if (instance.output !== output) {
     problems.push("run() replaced output; expected it to write into the Float32Array prepare() gave");

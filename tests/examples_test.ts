@@ -21,7 +21,7 @@ describe("example plugin loaded by relative path (examples/cpu_time)", () => {
       ["latency", "latency", "builtin", "active"],
       ["cpu-time", "./cpu_time.ts", "path", "active"],
     ]);
-    expect(manifest.summary).toEqual({ total: 2, ok: 2, failed: 0, pending: 0 });
+    expect(manifest.summary).toEqual({ total: 2, ok: 2, failed: 0, skipped: 0, pending: 0 });
     for (const row of readCsv(path.join(out, "results.csv"))) {
       expect(Number(row.cpu_time_cpu_us)).toBeGreaterThan(0);
       expect(Number(row.cpu_time_cpu_per_wall)).toBeGreaterThan(0.2);

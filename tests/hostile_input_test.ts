@@ -347,7 +347,7 @@ describe("small holes", () => {
       journalLine(record(1, "ok"), 3).slice(0, 20);
     const applied = applyJournal(manifest, text);
     expect(applied.cases.map((c) => c.status)).toEqual(["ok", "pending"]);
-    expect(applied.summary).toEqual({ total: 2, ok: 1, failed: 0, pending: 1 });
+    expect(applied.summary).toEqual({ total: 2, ok: 1, failed: 0, skipped: 0, pending: 1 });
     expect(applied.sessions[0].ran).toBe(2);
   });
 });

@@ -119,7 +119,7 @@ describe("results folders", () => {
     expect(resumeToo.code).toBe(2);
     const { code } = await first.done;
     expect(code).toBe(0);
-    expect(manifestOf(out).summary).toEqual({ total: 4, ok: 4, failed: 0, pending: 0 });
+    expect(manifestOf(out).summary).toEqual({ total: 4, ok: 4, failed: 0, skipped: 0, pending: 0 });
     expect(fs.existsSync(path.join(out, ".attnbench.lock"))).toBe(false);
   }, 60_000);
 
@@ -182,7 +182,7 @@ describe("results folders", () => {
     fs.mkdirSync(base);
     const spec = writeSpec(dir, smallSpec(`output:\n  dir: ${base}\n`));
     const { code, stderr } = runCliInNamespace(
-      `mount -t tmpfs -o size=64k tmpfs ${base} && ${
+      `mount -t tmpfs -o size=128k tmpfs ${base} && ${
         cliShellCommand([spec, "-q", "--no-report"])
       } >/dev/null &&
        { cat /dev/zero > ${base}/filler 2>/dev/null; true; }`,

@@ -19,7 +19,7 @@ describe("a run writes results.csv, per-case CSVs and a manifest", () => {
     const file = specIn(dir, smallSpec("plugins:\n  - latency\n"));
     const { outputDir, manifest } = await runSpec(file, { outputDir: path.join(dir, "out") });
     expect(manifest.status).toBe("complete");
-    expect(manifest.summary).toEqual({ total: 2, ok: 2, failed: 0, pending: 0 });
+    expect(manifest.summary).toEqual({ total: 2, ok: 2, failed: 0, skipped: 0, pending: 0 });
     const rows = readCsv(path.join(outputDir, "results.csv"));
     expect(rows).toHaveLength(2);
     expect(rows.map((r) => r.config_hash)).toEqual(manifest.cases.map((c) => c.config_hash));
@@ -84,7 +84,7 @@ describe("a run writes results.csv, per-case CSVs and a manifest", () => {
       `kernel: ${path.join(fixtures, "kernels", "picky.ts")}`,
     );
     const { outputDir, manifest } = await runSpec(specIn(dir, text), { outputDir: path.join(dir, "out") });
-    expect(manifest.summary).toEqual({ total: 3, ok: 2, failed: 1, pending: 0 });
+    expect(manifest.summary).toEqual({ total: 3, ok: 2, failed: 1, skipped: 0, pending: 0 });
     const failed = manifest.cases.find((c) => c.status === "failed")!;
     expect(failed.params.seq_len).toBe(8);
     expect(failed.error).toBe("[kernel picky] picky refuses seq_len 8");
@@ -109,7 +109,7 @@ describe("a run writes results.csv, per-case CSVs and a manifest", () => {
     );
     const manifest = JSON.parse(fs.readFileSync(path.join(outputDir, "manifest.json"), "utf8"));
     expect(manifest.status).toBe("interrupted");
-    expect(manifest.summary).toEqual({ total: 3, ok: 1, failed: 0, pending: 2 });
+    expect(manifest.summary).toEqual({ total: 3, ok: 1, failed: 0, skipped: 0, pending: 2 });
     expect(manifest.finished_at).toBeDefined();
     const rows = readCsv(path.join(outputDir, "results.csv"));
     expect(rows.map((r) => [r.seq_len, r.status])).toEqual([["4", "ok"]]);

@@ -75,7 +75,7 @@ describe("signals", () => {
     expect(manifest.status).toBe("interrupted");
     expect(manifest.cases.map((c: { status: string }) => c.status)).toEqual(["ok", "pending", "pending"]);
     expect(manifest.cases[1].error).toBe("stopped at once by a second interrupt during run()");
-    expect(manifest.summary).toEqual({ total: 3, ok: 1, failed: 0, pending: 2 });
+    expect(manifest.summary).toEqual({ total: 3, ok: 1, failed: 0, skipped: 0, pending: 2 });
     expect(readRows(out).map((r) => r.status)).toEqual(["ok"]);
     expect(await noProcessesWith(out, 5000)).toEqual([]);
   }, 60_000);
@@ -98,7 +98,7 @@ describe("signals", () => {
       expect(manifest.error).toMatch(new RegExp(`^interrupted by ${signal} after [12] of 4 cases$`));
       const ok = manifest.summary.ok;
       expect(ok === 1 || ok === 2).toBe(true);
-      expect(manifest.summary).toEqual({ total: 4, ok, failed: 0, pending: 4 - ok });
+      expect(manifest.summary).toEqual({ total: 4, ok, failed: 0, skipped: 0, pending: 4 - ok });
       expect(stderr).toContain(`error: interrupted after ${ok} of 4 cases; the finished ones are in ${out}`);
       expect(readRows(out)).toHaveLength(ok);
     }, 60_000);
@@ -137,7 +137,7 @@ describe("signals", () => {
     expect(resumed.code).toBe(0);
     const after = readManifest(out);
     expect(after.status).toBe("complete");
-    expect(after.summary).toEqual({ total: 4, ok: 4, failed: 0, pending: 0 });
+    expect(after.summary).toEqual({ total: 4, ok: 4, failed: 0, skipped: 0, pending: 0 });
     expect(new Set(after.cases.map((c: { config_hash: string }) => c.config_hash)).size).toBe(4);
     for (const k of kept) {
       const now = after.cases.find((c: { config_hash: string }) => c.config_hash === k.config_hash);

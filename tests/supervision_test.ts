@@ -147,7 +147,7 @@ describe("plugin failures outside a case fail the run", () => {
     expect(stderr).toBe("error: [profiler faulty-plugin] teardown failed: faulty-plugin teardown throws\n");
     const manifest = JSON.parse(fs.readFileSync(path.join(out, "manifest.json"), "utf8"));
     expect(manifest.status).toBe("complete");
-    expect(manifest.summary).toEqual({ total: 3, ok: 3, failed: 0, pending: 0 });
+    expect(manifest.summary).toEqual({ total: 3, ok: 3, failed: 0, skipped: 0, pending: 0 });
     expect(manifest.errors).toEqual([
       "[profiler faulty-plugin] teardown failed: faulty-plugin teardown throws",
     ]);

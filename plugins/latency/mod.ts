@@ -8,7 +8,10 @@
  * the original profiler's columns `sample_id,wall_time_us,kernel_time_us,seq_len` (+ `config_hash`).
  * A sample is the mean time per call over `calls_per_sample` calls (calls of at most 65.5 µs are
  * timed in ≈ 1 ms batches). Samples come in ascending order.
- * `kernel_time_us` equals `wall_time_us` for CPU kernels (no separate device clock).
+ * `kernel_time_us` is the device's own time per call where the kernel reports one (a WebGPU
+ * kernel on an adapter with `timestamp-query`: its compute passes, by the GPU's clock), and equals
+ * `wall_time_us` elsewhere (CPU kernels have no separate device clock); the case's manifest record
+ * says which (`kernel_time`: `device` or `wall`). `latency_kernel_p50_us` is its median.
  *
  * @example
  * ```yaml
@@ -48,6 +51,12 @@ const latency: ProfilerDefinition<v.InferOutput<typeof options>> = defineProfile
     std_us: { type: "double", unit: "us", description: "population standard deviation of the time per call" },
     min_us: { type: "double", unit: "us", description: "fastest sample" },
     max_us: { type: "double", unit: "us", description: "slowest sample" },
+    kernel_p50_us: {
+      type: "double",
+      unit: "us",
+      description:
+        "median device time per call (GPU timestamps); the wall-time median where the kernel has no device clock",
+    },
   },
   create(opts) {
     let last: Measurement | undefined;
@@ -63,14 +72,18 @@ const latency: ProfilerDefinition<v.InferOutput<typeof options>> = defineProfile
           std_us: stats.std,
           min_us: stats.min,
           max_us: stats.max,
+          kernel_p50_us: measurement.kernel_samples_ns
+            ? latencyStats(measurement.kernel_samples_ns.map(toMicros)).p50
+            : stats.p50,
         };
       },
       tables(ctx): Table[] {
         if (!opts.samples || !last) return [];
         const seqLen = ctx.case.shape.seq_len;
+        const device = last.kernel_samples_ns;
         const rows = last.samples_ns.map((ns, i) => {
           const us = toMicros(ns);
-          return [i, us, us, seqLen];
+          return [i, us, device ? toMicros(device[i]) : us, seqLen];
         });
         return [{
           name: "latency",

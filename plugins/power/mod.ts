@@ -33,6 +33,7 @@ import {
 } from "../../plugin_kit.ts";
 import { type PowerOptions, powerOptions } from "./options.ts";
 import { PowerSampler } from "./sampler.ts";
+import { deviceMismatches } from "./device_match.ts";
 import { probeSource, resolveSource } from "./sources/mod.ts";
 import { type WindowEnergy, windowEnergy } from "./window.ts";
 
@@ -60,6 +61,7 @@ const power: ProfilerDefinition<PowerOptions> = defineProfiler({
       return (error as Error).message;
     }
   },
+  checkCases: (opts, cases) => deviceMismatches(opts.source, cases),
   metrics: {
     source: { type: "string", description: "power source that measured (rapl, nvml, mock)" },
     method: { type: "string", description: "how energy was obtained from the source's readings" },

@@ -8,6 +8,7 @@
  * ```
  * @module
  */
+import type { DeviceInfo } from "../contracts.ts";
 import { formatParams } from "../case_info.ts";
 import type { RunPlan } from "../plan.ts";
 import { selectRunCases, type ShardSelection } from "../shard/assign.ts";
@@ -64,6 +65,11 @@ export function formatSummary(result: RunResult): string {
     c.quality ?? "",
   ]);
   const { ok, failed, total } = result.manifest.summary;
+  const skipped = cases.filter((c) => c.status === "skipped");
+  const skips = skipped.map((c) =>
+    `skipped: ${c.kernel.name} ${formatParams(c.params)} [${c.config_hash.slice(0, 8)}]: ${c.error}`
+  );
+  const devices = [...new Set(cases.flatMap((c) => c.device ? [deviceLine(c.device)] : []))];
   const budget = result.manifest.spec.resolved.bench;
   const flagged = cases.filter((c) => c.quality !== undefined && c.quality !== "ok");
   const warnings = flagged.map((c) =>
@@ -84,9 +90,11 @@ export function formatSummary(result: RunResult): string {
       "quality",
     ], rows),
     ...warnings,
+    ...skips,
+    ...devices,
     `${ok} of ${total} cases measured${failed ? `, ${failed} failed` : ""}${
-      flagged.length ? `, ${flagged.length} flagged (quality column)` : ""
-    }; results in ${result.outputDir}`,
+      skipped.length ? `, ${skipped.length} skipped` : ""
+    }${flagged.length ? `, ${flagged.length} flagged (quality column)` : ""}; results in ${result.outputDir}`,
     `  results.csv (one row per case), manifest.json (spec, environment, plugins, cases)`,
   ].join("\n");
 }
@@ -105,4 +113,20 @@ export function formatSeal(seal: Seal): string {
   return `sealed: ${SEAL_FILE} covers ${files} files, root ${
     seal.root.slice(0, 12)
   }… (${how}); check with attnbench verify`;
+}
+
+/**
+ * One line naming a device cases ran on, and whether its timings are a GPU's.
+ *
+ * @example
+ * ```ts
+ * deviceLine(lavapipe); // "device: webgpu llvmpipe (LLVM 15.0.6, 256 bits) via navigator.gpu (Deno) — a software adapter: its times are not a GPU's"
+ * ```
+ */
+export function deviceLine(device: DeviceInfo): string {
+  const name = device.description || [device.vendor, device.architecture].filter(Boolean).join(" ") ||
+    "unnamed adapter";
+  const clock = device.timestamps ? "" : "; no timestamp-query, so kernel_time_us is wall time";
+  const software = device.software ? " — a software adapter: its times are not a GPU's" : "";
+  return `device: ${device.api} ${name} via ${device.binding}${software}${clock}`;
 }

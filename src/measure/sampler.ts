@@ -32,7 +32,7 @@ import { now } from "mitata/src/lib.mjs";
 import type { Measurement } from "../contracts.ts";
 import { collectGarbage } from "../runtime.ts";
 import type { Budget } from "../spec/schema.ts";
-import { warmUp } from "./warmup.ts";
+import { type WarmUp, warmUp, warmUpAsync } from "./warmup.ts";
 
 /** Calls at most this long (ns) are timed in batches (mitata's threshold). */
 const BATCH_THRESHOLD_NS = 65_536;
@@ -62,39 +62,116 @@ export function measureCall(
   budget: LoopBudget,
   deadline = Number.POSITIVE_INFINITY,
 ): Promise<Measurement> {
-  const warm = warmUp(call, budget, deadline);
-  const batch = batchSize(warm.per_call_ns);
+  const loop = new SampleLoop(budget, deadline, warmUp(call, budget, deadline));
   collectGarbage()?.();
-  const samples: number[] = [];
-  const started = now();
-  let timedNs = 0;
-  let nextNs = batch * (Number.isNaN(warm.per_call_ns) ? 0 : warm.per_call_ns);
-  let lastNs = 0;
-  for (;;) {
-    const atNs = now();
-    const enough = samples.length >= budget.min_samples;
-    if (samples.length >= budget.max_samples) break;
-    if (samples.length > 0 && deadlinePassed(nextNs, deadline)) break;
-    if (enough && timedNs >= budget.min_time_ms * 1e6) break;
-    if (enough && atNs - started + nextNs > budget.max_time_ms * 1e6) break;
+  for (let batch = loop.start(); batch > 0; batch = loop.next()) {
     const t0 = now();
     for (let i = 0; i < batch; i++) call();
-    lastNs = now() - t0;
-    samples.push(lastNs / batch);
-    timedNs += lastNs;
-    nextNs = lastNs;
+    loop.record(now() - t0);
   }
-  const loopNs = now() - started;
-  samples.sort((a, b) => a - b);
-  return Promise.resolve({
-    samples_ns: samples,
-    calls_per_sample: batch,
-    total_calls: samples.length * batch,
-    duration_ms: loopNs / 1e6,
-    warmup_calls: warm.calls,
-    warmup_ms: warm.ms,
-    over_budget: loopNs > budget.max_time_ms * 1e6 + lastNs,
-  });
+  return Promise.resolve(loop.result());
+}
+
+/**
+ * {@link measureCall} for a kernel whose calls return a promise (a GPU kernel): every call is
+ * awaited before the next, so a call's time runs until its promise settles. When `deviceTimeNs`
+ * reports the device's own time of the last call, the measurement carries it per sample as
+ * `kernel_samples_ns` (the mean over the sample's calls, in the order of `samples_ns`).
+ *
+ * @example
+ * ```ts
+ * const m = await measureAsyncCall(() => gpu.run() as Promise<void>, budget, Infinity, () => gpu.deviceTimeNs?.());
+ * m.kernel_samples_ns; // device time per call, beside m.samples_ns
+ * ```
+ */
+export async function measureAsyncCall(
+  call: () => Promise<void>,
+  budget: LoopBudget,
+  deadline = Number.POSITIVE_INFINITY,
+  deviceTimeNs: () => number | undefined = () => undefined,
+): Promise<Measurement> {
+  const loop = new SampleLoop(budget, deadline, await warmUpAsync(call, budget, deadline));
+  collectGarbage()?.();
+  const device: number[] = [];
+  let timed = true;
+  for (let batch = loop.start(); batch > 0; batch = loop.next()) {
+    let deviceNs = 0;
+    const t0 = now();
+    for (let i = 0; i < batch; i++) {
+      await call();
+      const ns = deviceTimeNs();
+      if (ns === undefined) timed = false;
+      else deviceNs += ns;
+    }
+    loop.record(now() - t0);
+    device.push(deviceNs / batch);
+  }
+  return loop.result(timed && device.length > 0 ? device : undefined);
+}
+
+/** The sample loop's rules (above), shared by the synchronous and the awaiting measurement. */
+class SampleLoop {
+  readonly #budget: LoopBudget;
+  readonly #deadline: number;
+  readonly #warm: WarmUp;
+  readonly #batch: number;
+  readonly #samples: number[] = [];
+  #started = 0;
+  #timedNs = 0;
+  #nextNs: number;
+  #lastNs = 0;
+
+  constructor(budget: LoopBudget, deadline: number, warm: WarmUp) {
+    this.#budget = budget;
+    this.#deadline = deadline;
+    this.#warm = warm;
+    this.#batch = batchSize(warm.per_call_ns);
+    this.#nextNs = this.#batch * (Number.isNaN(warm.per_call_ns) ? 0 : warm.per_call_ns);
+  }
+
+  /** Starts the loop's clock; the calls of the first sample, or 0 to stop. */
+  start(): number {
+    this.#started = now();
+    return this.next();
+  }
+
+  /** The calls of the next sample, or 0 when the stopping rules say the loop ends. */
+  next(): number {
+    const budget = this.#budget, samples = this.#samples;
+    const atNs = now();
+    const enough = samples.length >= budget.min_samples;
+    if (samples.length >= budget.max_samples) return 0;
+    if (samples.length > 0 && deadlinePassed(this.#nextNs, this.#deadline)) return 0;
+    if (enough && this.#timedNs >= budget.min_time_ms * 1e6) return 0;
+    if (enough && atNs - this.#started + this.#nextNs > budget.max_time_ms * 1e6) return 0;
+    return this.#batch;
+  }
+
+  /** Records a sample of the batch's calls that took `ns` in all. */
+  record(ns: number): void {
+    this.#lastNs = ns;
+    this.#samples.push(ns / this.#batch);
+    this.#timedNs += ns;
+    this.#nextNs = ns;
+  }
+
+  /** The measurement; `deviceNs` (per sample, in recording order) is sorted along with the samples. */
+  result(deviceNs?: number[]): Measurement {
+    const loopNs = now() - this.#started;
+    const samples = this.#samples;
+    const order = samples.map((_, i) => i).sort((a, b) => samples[a] - samples[b]);
+    const measurement: Measurement = {
+      samples_ns: order.map((i) => samples[i]),
+      calls_per_sample: this.#batch,
+      total_calls: samples.length * this.#batch,
+      duration_ms: loopNs / 1e6,
+      warmup_calls: this.#warm.calls,
+      warmup_ms: this.#warm.ms,
+      over_budget: loopNs > this.#budget.max_time_ms * 1e6 + this.#lastNs,
+    };
+    if (deviceNs) measurement.kernel_samples_ns = order.map((i) => deviceNs[i]);
+    return measurement;
+  }
 }
 
 /** Whether a sample of `nextNs` started now would end past `deadline` (performance.now ms). */

@@ -79,36 +79,100 @@ export function warmUp(
   deadline = Number.POSITIVE_INFINITY,
   clock: () => number = () => performance.now(),
 ): WarmUp {
-  if (budget.warmup === 0) return { calls: 0, ms: 0, per_call_ns: Number.NaN };
-  const minimumMs = warmUpMinimumMs(budget);
-  const windowMs = minimumMs / WINDOWS_PER_FLOOR;
-  const capMs = Math.min(WARMUP_CAP_MS, CAP_PER_FLOOR * minimumMs);
-  const started = clock();
-  const windows: Window[] = [];
-  let open: Window = { calls: 0, ms: 0, fastest: Infinity };
-  let calls = 0;
-  let lastCallMs = 0;
+  if (budget.warmup === 0) return NO_WARM_UP;
+  const rule = new WarmUpRule(budget, deadline, clock());
   for (;;) {
     const before = clock();
-    if (calls >= budget.warmup && before + lastCallMs > deadline) break;
+    if (!rule.mayStart(before)) break;
     call();
-    const after = clock();
-    lastCallMs = after - before;
-    calls++;
-    open.calls++;
-    open.ms += lastCallMs;
-    open.fastest = Math.min(open.fastest, lastCallMs);
-    if (open.ms >= windowMs) {
-      windows.push(open);
-      open = { calls: 0, ms: 0, fastest: Infinity };
-    }
-    if (calls < budget.warmup) continue;
-    if (minimumMs === 0) break;
-    const elapsed = after - started;
-    if ((elapsed >= minimumMs && settled(windows)) || elapsed >= capMs) break;
+    if (!rule.called(before, clock())) break;
   }
-  const last = windows.at(-1) ?? open;
-  return { calls, ms: clock() - started, per_call_ns: (last.ms / Math.max(last.calls, 1)) * 1e6 };
+  return rule.result(clock());
+}
+
+/**
+ * {@link warmUp} for a call that returns a promise (a GPU kernel): each call is awaited before
+ * the next, and its time runs until the promise settles.
+ *
+ * @example
+ * ```ts
+ * const w = await warmUpAsync(() => kernel.run() as Promise<void>, { warmup: 3, min_time_ms: 500 });
+ * ```
+ */
+export async function warmUpAsync(
+  call: () => Promise<void>,
+  budget: { warmup: number; min_time_ms: number },
+  deadline = Number.POSITIVE_INFINITY,
+  clock: () => number = () => performance.now(),
+): Promise<WarmUp> {
+  if (budget.warmup === 0) return NO_WARM_UP;
+  const rule = new WarmUpRule(budget, deadline, clock());
+  for (;;) {
+    const before = clock();
+    if (!rule.mayStart(before)) break;
+    await call();
+    if (!rule.called(before, clock())) break;
+  }
+  return rule.result(clock());
+}
+
+/** What `warmup: 0` does: nothing. */
+const NO_WARM_UP: WarmUp = { calls: 0, ms: 0, per_call_ns: Number.NaN };
+
+/** The bookkeeping of the rule above, shared by the synchronous and the awaiting warm-up. */
+class WarmUpRule {
+  readonly #warmup: number;
+  readonly #minimumMs: number;
+  readonly #windowMs: number;
+  readonly #capMs: number;
+  readonly #deadline: number;
+  readonly #started: number;
+  readonly #windows: Window[] = [];
+  #open: Window = { calls: 0, ms: 0, fastest: Infinity };
+  #calls = 0;
+  #lastCallMs = 0;
+
+  constructor(budget: { warmup: number; min_time_ms: number }, deadline: number, started: number) {
+    this.#warmup = budget.warmup;
+    this.#minimumMs = warmUpMinimumMs(budget);
+    this.#windowMs = this.#minimumMs / WINDOWS_PER_FLOOR;
+    this.#capMs = Math.min(WARMUP_CAP_MS, CAP_PER_FLOOR * this.#minimumMs);
+    this.#deadline = deadline;
+    this.#started = started;
+  }
+
+  /** Whether a call may start at `before`: the asked-for calls always, later ones within the deadline. */
+  mayStart(before: number): boolean {
+    return this.#calls < this.#warmup || before + this.#lastCallMs <= this.#deadline;
+  }
+
+  /** Records a call from `before` to `after`; whether the warm-up goes on. */
+  called(before: number, after: number): boolean {
+    const open = this.#open;
+    this.#lastCallMs = after - before;
+    this.#calls++;
+    open.calls++;
+    open.ms += this.#lastCallMs;
+    open.fastest = Math.min(open.fastest, this.#lastCallMs);
+    if (open.ms >= this.#windowMs) {
+      this.#windows.push(open);
+      this.#open = { calls: 0, ms: 0, fastest: Infinity };
+    }
+    if (this.#calls < this.#warmup) return true;
+    if (this.#minimumMs === 0) return false;
+    const elapsed = after - this.#started;
+    return !((elapsed >= this.#minimumMs && settled(this.#windows)) || elapsed >= this.#capMs);
+  }
+
+  /** What the warm-up did, ending at `end`. */
+  result(end: number): WarmUp {
+    const last = this.#windows.at(-1) ?? this.#open;
+    return {
+      calls: this.#calls,
+      ms: end - this.#started,
+      per_call_ns: (last.ms / Math.max(last.calls, 1)) * 1e6,
+    };
+  }
 }
 
 /** Calls, their summed time and the fastest of them, ms. */

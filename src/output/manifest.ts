@@ -11,7 +11,7 @@
  * ```
  * @module
  */
-import type { InputShape, MetricDescription, Metrics, Origin } from "../contracts.ts";
+import type { DeviceInfo, InputShape, MetricDescription, Metrics, Origin } from "../contracts.ts";
 import type { ColumnDescription } from "./column_types.ts";
 import { configHash } from "../hash.ts";
 import type { CaseLimits } from "../limits.ts";
@@ -44,10 +44,20 @@ export interface CaseRecord {
   shape: InputShape;
   /**
    * `pending` until measured (also when a run stopped during the case: then `error` says where),
-   * `ok`, or `failed` with `error` in plain words (`timed out after 3000 ms during run()`).
+   * `ok`, `failed` with `error` in plain words (`timed out after 3000 ms during run()`), or
+   * `skipped` when the kernel said it cannot run here, `error` saying why (no WebGPU adapter, ...).
    */
-  status: "pending" | "ok" | "failed";
+  status: "pending" | "ok" | "failed" | "skipped";
   error?: string;
+  /** The device the case ran on (a WebGPU adapter: vendor, architecture, description), if not the CPU. */
+  device?: DeviceInfo;
+  /**
+   * Where `kernel_time_us` (latency plugin) came from: `device` — the device's own clock per call
+   * (GPU timestamp queries), its median in `kernel_median_us`; `wall` — the kernel has no device
+   * clock, so kernel time is the wall time.
+   */
+  kernel_time?: "device" | "wall";
+  kernel_median_us?: number;
   /** Median time per call, µs (absent until measured). */
   median_us?: number;
   /** First and third quartiles of the time per call, µs: the spread the summary prints. */
@@ -163,7 +173,7 @@ export interface Manifest {
   cases: CaseRecord[];
   /** Files written by plugins' `report` hooks, relative to the results folder. */
   files: string[];
-  summary: { total: number; ok: number; failed: number; pending: number };
+  summary: { total: number; ok: number; failed: number; skipped: number; pending: number };
   warnings: string[];
   /**
    * Failures outside any case, each one line: a plugin hook that threw in setup, report or
@@ -200,10 +210,16 @@ export function manifestRecordSha256(
  *
  * @example
  * ```ts
- * summarize(manifest.cases); // { total: 8, ok: 7, failed: 1, pending: 0 }
+ * summarize(manifest.cases); // { total: 8, ok: 6, failed: 1, skipped: 1, pending: 0 }
  * ```
  */
 export function summarize(records: CaseRecord[]): Manifest["summary"] {
   const count = (status: CaseRecord["status"]) => records.filter((r) => r.status === status).length;
-  return { total: records.length, ok: count("ok"), failed: count("failed"), pending: count("pending") };
+  return {
+    total: records.length,
+    ok: count("ok"),
+    failed: count("failed"),
+    skipped: count("skipped"),
+    pending: count("pending"),
+  };
 }

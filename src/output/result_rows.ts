@@ -53,7 +53,7 @@ const LEADING: ColumnDescription[] = [
 ];
 
 const MEASURED: ColumnDescription[] = [
-  core("status", "string", "ok, or failed (see error)"),
+  core("status", "string", "ok, failed (see error), or skipped (error says why it could not run here)"),
   core(
     "quality",
     "string",
@@ -277,7 +277,9 @@ export function resultRow(record: CaseRecord, runtime: RowRuntime): ResultRow {
   for (const [plugin, values] of Object.entries(record.metrics ?? {})) {
     for (const [key, value] of Object.entries(values)) row[metricColumn(plugin, key)] = value;
   }
-  if (record.error !== undefined && record.status === "failed") row.error = record.error;
+  if (record.error !== undefined && (record.status === "failed" || record.status === "skipped")) {
+    row.error = record.error;
+  }
   return row;
 }
 

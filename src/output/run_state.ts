@@ -36,7 +36,7 @@ export interface RunState {
 export function runState(dir: string, manifest: Manifest): RunState {
   const counts = `${manifest.summary.ok} of ${manifest.summary.total} cases ok${
     manifest.summary.failed ? `, ${manifest.summary.failed} failed` : ""
-  }`;
+  }${manifest.summary.skipped ? `, ${manifest.summary.skipped} skipped` : ""}`;
   if (manifest.status !== "running") {
     return { status: manifest.status, description: `${manifest.status}: ${counts}` };
   }

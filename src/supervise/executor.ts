@@ -14,13 +14,20 @@
  * ```
  * @module
  */
-import type { AttentionInputs, CaseContext, CaseOutcome, KernelInstance, RunContext } from "../contracts.ts";
+import type {
+  AttentionInputs,
+  CaseContext,
+  CaseOutcome,
+  KernelAvailability,
+  KernelInstance,
+  RunContext,
+} from "../contracts.ts";
 import { caseInfo } from "../case_info.ts";
 import { describe, KernelError } from "../errors.ts";
 import { type PluginHook, PluginHost } from "../host.ts";
 import { caseLimits } from "../limits.ts";
 import { loadBetween, loadSnapshot } from "../machine_load.ts";
-import { measureCall } from "../measure/sampler.ts";
+import { measureAsyncCall, measureCall } from "../measure/sampler.ts";
 import { ResultsDir } from "../output/results_dir.ts";
 import type { CasePlan, RunPlan } from "../plan.ts";
 import { runtimeInfo } from "../runtime.ts";
@@ -111,16 +118,32 @@ export class CaseExecutor {
   async run(index: number): Promise<CaseResult> {
     const result: CaseResult = { status: "failed", metrics: {}, tables: [] };
     const deadline = performance.now() + DEADLINE_SHARE * caseLimits(this.#plan.budget).timeout_ms;
+    let instance: KernelInstance | undefined;
     try {
-      const [c, base] = this.#caseOf(index);
-      const ctx: CaseContext = { ...base, instance: this.#prepare(c, base.inputs) };
+      const c = this.#plan.cases[index];
+      const availability = await this.#availability(c);
+      if (typeof availability === "string") {
+        this.#release(index);
+        return { status: "skipped", error: availability, metrics: {}, tables: [] };
+      }
+      if (availability !== true) result.device = availability.device;
+      const base = this.#caseOf(index)[1];
+      instance = this.#prepare(c, base.inputs);
+      const ctx: CaseContext = { ...base, instance };
       if (this.#host.wantsSamples) await this.#samples(c, base, false);
       await this.#host.start(ctx);
       this.#hooks.phase("run()");
       let measurement;
       const before = loadSnapshot();
       try {
-        measurement = await measureCall(() => ctx.instance.run(), this.#plan.budget, deadline);
+        measurement = instance.asynchronous
+          ? await measureAsyncCall(
+            () => ctx.instance.run() as Promise<void>,
+            this.#plan.budget,
+            deadline,
+            () => ctx.instance.deviceTimeNs?.(),
+          )
+          : await measureCall(() => ctx.instance.run(), this.#plan.budget, deadline);
       } catch (cause) {
         throw new KernelError("KERNEL_RUN", c.kernel.definition.name, cause);
       }
@@ -132,6 +155,9 @@ export class CaseExecutor {
         median_ns: nearestRank(samples, 50),
         p25_ns: nearestRank(samples, 25),
         p75_ns: nearestRank(samples, 75),
+        ...(measurement.kernel_samples_ns
+          ? { kernel_median_ns: nearestRank([...measurement.kernel_samples_ns].sort((a, b) => a - b), 50) }
+          : {}),
         samples: samples.length,
         calls: measurement.total_calls,
         warmup_calls: measurement.warmup_calls,
@@ -144,6 +170,7 @@ export class CaseExecutor {
     } catch (error) {
       result.error = describe(error);
     }
+    this.#dispose(instance);
     this.#release(index);
     // Let work the case left queued (a kernel's timer) run now, so what it throws is this case's.
     this.#hooks.phase("the wait for timers the case left behind");
@@ -157,7 +184,10 @@ export class CaseExecutor {
    * in a fresh worker: after a crash, or when a run is resumed.
    */
   async replay(index: number): Promise<void> {
-    if (this.#host.wantsSamples) await this.#samples(...this.#caseOf(index), true);
+    // A kernel that acquires its device in `available` needs it before `prepare` here too.
+    if (this.#host.wantsSamples && typeof await this.#availability(this.#plan.cases[index]) !== "string") {
+      await this.#samples(...this.#caseOf(index), true);
+    }
     this.#release(index);
   }
 
@@ -186,30 +216,52 @@ export class CaseExecutor {
   /** Evaluation samples on one fresh instance, in order, outside the timed window. */
   async #samples(c: CasePlan, base: CaseBase, replay: boolean): Promise<void> {
     let instance = this.#prepare(c, base.inputs);
-    for (let index = 0; index < this.#plan.loaded.spec.inputs.samples; index++) {
-      this.#hooks.phase(`evaluation sample ${index}`);
-      const inputs = this.#inputsFor(c, index);
-      if (index > 0) {
-        if (instance.load) instance.load(inputs);
-        else instance = this.#prepare(c, inputs);
+    try {
+      for (let index = 0; index < this.#plan.loaded.spec.inputs.samples; index++) {
+        instance = await this.#sample(c, base, replay, index, instance);
       }
-      this.#hooks.phase(`run() of evaluation sample ${index}`);
-      const t0 = performance.now();
-      try {
-        instance.run();
-      } catch (cause) {
-        throw new KernelError("KERNEL_RUN", c.kernel.definition.name, cause);
-      }
-      const wall_time_us = (performance.now() - t0) * 1000;
-      await this.#host.sample({ ...base, instance, inputs }, {
-        index,
-        seed: this.#plan.loaded.spec.seed + index,
-        inputs,
-        instance,
-        wall_time_us,
-        replay,
-      });
+    } finally {
+      this.#dispose(instance);
     }
+  }
+
+  /** Evaluation sample `index` on `instance` (or on a new one, for a kernel without `load`). */
+  async #sample(
+    c: CasePlan,
+    base: CaseBase,
+    replay: boolean,
+    index: number,
+    previous: KernelInstance,
+  ): Promise<KernelInstance> {
+    let instance = previous;
+    this.#hooks.phase(`evaluation sample ${index}`);
+    const inputs = this.#inputsFor(c, index);
+    if (index > 0) {
+      if (instance.load) instance.load(inputs);
+      else {
+        this.#dispose(instance);
+        instance = this.#prepare(c, inputs);
+      }
+    }
+    this.#hooks.phase(`run() of evaluation sample ${index}`);
+    const t0 = performance.now();
+    try {
+      // Awaited only when it is a promise: a synchronous call's time stays the call's alone.
+      const pending = instance.run();
+      if (pending) await pending;
+    } catch (cause) {
+      throw new KernelError("KERNEL_RUN", c.kernel.definition.name, cause);
+    }
+    const wall_time_us = (performance.now() - t0) * 1000;
+    await this.#host.sample({ ...base, instance, inputs }, {
+      index,
+      seed: this.#plan.loaded.spec.seed + index,
+      inputs,
+      instance,
+      wall_time_us,
+      replay,
+    });
+    return instance;
   }
 
   #inputsFor(c: CasePlan, sample: number): AttentionInputs {
@@ -238,6 +290,31 @@ export class CaseExecutor {
     this.#pending.delete(key);
     for (let sample = 0; sample < this.#plan.loaded.spec.inputs.samples; sample++) {
       this.#inputs.delete(`${key}#${sample}`);
+    }
+  }
+
+  /**
+   * Whether the case's kernel can run here (its `available`, once per kernel and parameter point
+   * in this process); a kernel that throws there fails the case like one that throws in `prepare`.
+   */
+  async #availability(c: CasePlan): Promise<KernelAvailability> {
+    const definition = c.kernel.definition;
+    if (!definition.available) return true;
+    this.#hooks.phase("available()");
+    try {
+      return await definition.available(c.params);
+    } catch (cause) {
+      throw new KernelError("KERNEL_PREPARE", definition.name, cause);
+    }
+  }
+
+  /** Releases what an instance holds outside the JS heap; a failure there is not the case's. */
+  #dispose(instance: KernelInstance | undefined): void {
+    try {
+      instance?.dispose?.();
+    } catch {
+      // The case's result is already decided; a buffer that will not be destroyed is reclaimed
+      // with the device when the worker exits.
     }
   }
 

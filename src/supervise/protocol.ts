@@ -17,7 +17,7 @@
  * @module
  */
 import fs from "node:fs";
-import type { CaseOutcome, Metrics, Table } from "../contracts.ts";
+import type { CaseOutcome, DeviceInfo, Metrics, Table } from "../contracts.ts";
 import type { PluginHook } from "../host.ts";
 import type { CaseLoad } from "../machine_load.ts";
 import type { QualityFlag } from "../quality.ts";
@@ -51,8 +51,11 @@ export type Command =
 
 /** What a worker measured for one case. */
 export interface CaseResult {
-  status: "ok" | "failed";
+  /** `skipped`: the kernel said the case cannot run here (`error` says why); nothing was measured. */
+  status: "ok" | "failed" | "skipped";
   error?: string;
+  /** The device the kernel ran on, when its `available` named one. */
+  device?: DeviceInfo;
   metrics: Record<string, Metrics>;
   tables: Table[];
   /** What the timed loop measured and how much to trust it (absent for a failed case). */
@@ -65,6 +68,8 @@ export interface CaseTiming {
   median_ns: number;
   p25_ns: number;
   p75_ns: number;
+  /** Median of the device's own time per call, ns, when the kernel reports it (GPU timestamps). */
+  kernel_median_ns?: number;
   samples: number;
   calls: number;
   warmup_calls: number;

@@ -121,6 +121,7 @@ export class Supervisor {
         if (!killed && result.status === "ok") model.observe(costs[position], spentOn(record));
         if (killed) progress.end("STOPPED", record.error ?? "");
         else if (result.status === "ok") progress.end("ok", timingNote(record));
+        else if (result.status === "skipped") progress.end("skipped", result.error ?? "");
         else progress.end("FAILED", result.error ?? "");
       }
       if (this.#stopping()) return { reports: [], interrupted: this.#reason() };
@@ -264,6 +265,12 @@ export class Supervisor {
       record.warmup_ms = round3(timing.warmup_ms);
       record.loop_ms = round3(timing.loop_ms);
       record.metrics = result.metrics;
+      record.kernel_time = timing.kernel_median_ns === undefined ? "wall" : "device";
+      if (timing.kernel_median_ns !== undefined) record.kernel_median_us = timing.kernel_median_ns / 1000;
+      if (result.device) record.device = result.device;
+    } else if (result.status === "skipped") {
+      record.status = "skipped";
+      record.error = result.error ?? "skipped";
     } else {
       record.status = "failed";
       record.error = result.error ?? "failed";
@@ -422,6 +429,9 @@ const MEASURED_FIELDS = [
   "warmup_ms",
   "loop_ms",
   "metrics",
+  "device",
+  "kernel_time",
+  "kernel_median_us",
 ] as const;
 
 function round3(ms: number): number {

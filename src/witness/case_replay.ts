@@ -157,10 +157,14 @@ class CaseReplay {
     const seed = this.#plan.loaded.spec.seed + i;
     const { inputs, q_hash, k_hash } = await this.#samples.get(this.#plan, c, i);
     if (!this.#instance || !this.#instance.load) {
+      // A kernel that acquires its device in `available` (WebGPU) needs it before `prepare`.
+      await c.kernel.definition.available?.(c.params);
+      this.#instance?.dispose?.();
       this.#instance = c.kernel.definition.prepare(c.params, inputs);
     } else this.#instance.load(inputs);
     const instance = this.#instance;
-    instance.run();
+    const pending = instance.run();
+    if (pending) await pending;
     const stats = instance.stats?.() ?? {};
     const mask = (instance as KernelInstance & { keepMask?: Uint8Array }).keepMask ?? new Uint8Array();
     const encoding = String(recorded.keep_mask).startsWith("b64:") ? "bitset" : "bools";
