@@ -190,7 +190,7 @@ function whatRan(runs: readonly ReportRun[]): PlotData {
   };
 }
 
-/** Failed cases, run errors and warnings, or nothing. */
+/** Failed cases, run errors, and warnings (skipped cases among them), or nothing. */
 function problems(runs: readonly ReportRun[]): string {
   const items = runs.flatMap((r) =>
     [
@@ -203,7 +203,14 @@ function problems(runs: readonly ReportRun[]): string {
       ...r.manifest.errors.map((e) => `error: ${e}`),
     ].map((text) => (runs.length > 1 ? `${r.label}: ${text}` : text))
   );
-  const warnings = runs.flatMap((r) => r.manifest.warnings);
+  const skipped = runs.flatMap((r) =>
+    r.manifest.cases.filter((c) => c.status === "skipped").map((c) =>
+      `${runs.length > 1 ? `${r.label}: ` : ""}case ${c.index} ${c.kernel.name} [${
+        c.config_hash.slice(0, 8)
+      }] skipped: ${c.error ?? "no reason recorded"}`
+    )
+  );
+  const warnings = [...skipped, ...runs.flatMap((r) => r.manifest.warnings)];
   return [
     items.length > 0
       ? `<h3 class="fail">Failures (${items.length})</h3>\n<ul>${
