@@ -9,6 +9,11 @@
  * `row_softmax.ts`), the odd rows and a causal tile's extra keys one row at a time.
  * `backend: "wasm"` runs the same blocks and tiles in WebAssembly SIMD (f32, four query rows at a
  * time, see `wasm/attention.ts`), equal to the default `"js"` backend within 1e-5.
+ * `backend: "webgpu"` runs a WebGPU compute shader, f32: workgroups of up to 64 query rows (one
+ * invocation a row) stream K and V through workgroup memory in tiles of `tile` keys, with the same
+ * online softmax (see `webgpu/tiled_shader.ts` and docs/webgpu.md); a `tile` whose K or V tile does
+ * not fit the device's workgroup memory is refused with the largest that does. Its `run()`
+ * returns a promise, and the case is skipped where there is no WebGPU adapter.
  *
  * @example
  * ```ts
@@ -44,6 +49,13 @@ import {
   TileCopy,
 } from "./row_softmax.ts";
 import { backendParam, flashScratchBytes, prepareFlash } from "./wasm/attention.ts";
+import {
+  prepareWebGpuTiled,
+  tiledProblem,
+  webgpuAvailability,
+  webgpuScratchBytes,
+} from "./webgpu/attention.ts";
+import { readyWebGpu } from "./webgpu/device.ts";
 
 const params = v.object({
   seq_len: dim("seq_len"),
@@ -75,11 +87,20 @@ const flash: KernelDefinition<FlashParams> = defineKernel({
     activation_bytes: 2 * p.seq_len * p.d * F32_BYTES,
     temp_buffer_bytes: p.backend === "wasm"
       ? flashScratchBytes(p.seq_len, p.d, p.tile)
+      : p.backend === "webgpu"
+      ? webgpuScratchBytes(p.seq_len, p.d, false)
       : Object.values(scratchLengths(p)).reduce((sum, n) => sum + n, 0) * F64_BYTES,
   }),
+  available: (p) =>
+    p.backend === "webgpu"
+      ? webgpuAvailability("flash", (limits) => tiledProblem("flash", webgpuShape(p), limits))
+      : true,
   prepare(p, inputs) {
     if (!Number.isInteger(p.tile) || p.tile < 1) {
       throw new RangeError(`flash: tile must be a positive integer, received ${p.tile}`);
+    }
+    if (p.backend === "webgpu") {
+      return prepareWebGpuTiled("flash", webgpuShape(p), inputs, readyWebGpu("flash"));
     }
     if (p.backend === "wasm") return prepareFlash(p, inputs);
     return new FlashInstance(p, inputs);
@@ -87,6 +108,11 @@ const flash: KernelDefinition<FlashParams> = defineKernel({
 });
 
 export default flash;
+
+/** The WebGPU tiled shader's shape for a flash point: one head, `tile` keys a tile. */
+function webgpuShape(p: FlashParams) {
+  return { seq_len: p.seq_len, heads: 1, kv_heads: 1, head_dim: p.d, tile: p.tile, causal: p.causal };
+}
 
 /** Rows per query block and keys per key tile: `tile`, or the sequence length when shorter. */
 function blockSize(p: FlashParams): number {

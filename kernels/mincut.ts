@@ -23,6 +23,8 @@
  * backends the gate first tries a two-hop flow bound that proves the cut cannot fire
  * (./mincut/flow_bound.ts); only where it cannot decide are the graph built and Dinic run, in JS.
  * That never happens on the default study's inputs, so a wasm max flow would not pay there.
+ * `backend: webgpu` is refused (docs/webgpu.md): GPU logits cannot be guaranteed bit-identical to
+ * the reference's, so neither could the masks, counts and cut costs.
  *
  * `load()` swaps in the next sample's Q, K, V (same shape) and keeps the hysteresis state, so τ
  * acts across the evaluation samples of a case. Like the wasm backend, the JS path on V8 works on
@@ -52,7 +54,6 @@
 import * as v from "valibot";
 import type { AttentionInputs, KernelDefinition, KernelInstance } from "../plugin_kit.ts";
 import { attentionScale, dim } from "./params.ts";
-import { backendParam } from "./wasm/attention.ts";
 import { WasmMincut } from "./mincut/wasm_mincut.ts";
 import { countKept, CUT_VARIANTS, gateBytes, MinCutGate } from "./mincut/gate.ts";
 import { hysteresisBytes, HysteresisTracker } from "./mincut/hysteresis.ts";
@@ -61,6 +62,19 @@ import { maskedSoftmaxRows, weightsTimesV } from "./mincut/masked_attention.ts";
 import { type Operands, WideInputs, WIDEN_INPUTS } from "./mincut/wide_inputs.ts";
 
 const tauMessage = "a non-negative integer for tau";
+
+/** Why mincut has no WebGPU backend: its masks and counts must equal the reference's exactly. */
+const NO_WEBGPU = 'mincut runs on "js" or "wasm" only, not "webgpu": its masks, edge counts and cut costs ' +
+  "must equal the reference's exactly, which needs f32 logits summed in the reference's order, and WGSL " +
+  "lets a GPU fuse multiply-adds and sum in any order";
+
+/** The `backend` parameter: `"js"` (the default when left out) or `"wasm"`, with no schema default. */
+const backendParam = v.optional(
+  v.picklist(
+    ["js", "wasm"],
+    (issue) => issue.input === "webgpu" ? NO_WEBGPU : '"js" or "wasm" for backend',
+  ),
+);
 
 const params = v.object({
   seq_len: dim("seq_len"),

@@ -6,7 +6,11 @@
  * `seq_len × (heads · head_dim)`, K and V `seq_len × (kv_heads · head_dim)`. Each head is an exact
  * softmax as in `softmax`, scaled by 1/√head_dim; `causal: true` masks keys after the query.
  * `backend: "wasm"` runs every head in WebAssembly SIMD (f32, four query rows at a time, see
- * `wasm/attention.ts`), equal to the default `"js"` backend within 1e-5.
+ * `wasm/attention.ts`), equal to the default `"js"` backend within 1e-5. `backend: "webgpu"` runs
+ * every head as a WebGPU compute shader, f32, with the online softmax of `flash` (workgroups of up
+ * to 64 query rows of one head, keys in tiles of up to 64 through workgroup memory, no seq_len²
+ * weights; see `webgpu/tiled_shader.ts` and docs/webgpu.md). Its `run()` returns a promise, and
+ * the case is skipped where there is no WebGPU adapter.
  *
  * @example
  * ```ts
@@ -26,6 +30,13 @@ import { dim } from "./params.ts";
 import { RowAttention } from "./row_softmax.ts";
 import { attendedPairs } from "./softmax.ts";
 import { backendParam, denseScratchBytes, prepareDense } from "./wasm/attention.ts";
+import {
+  prepareWebGpuTiled,
+  tiledProblem,
+  webgpuAvailability,
+  webgpuScratchBytes,
+} from "./webgpu/attention.ts";
+import { readyWebGpu } from "./webgpu/device.ts";
 
 const F32_BYTES = 4;
 
@@ -59,11 +70,18 @@ const multihead: KernelDefinition<MultiheadParams> = defineKernel({
     activation_bytes: 2 * p.seq_len * p.heads * p.head_dim * F32_BYTES,
     temp_buffer_bytes: p.backend === "wasm"
       ? denseScratchBytes(p.seq_len, p.head_dim)
+      : p.backend === "webgpu"
+      ? webgpuScratchBytes(p.seq_len, p.heads * p.head_dim, false)
       : RowAttention.scratchBytes(p.seq_len, p.head_dim),
   }),
+  available: (p) =>
+    p.backend === "webgpu"
+      ? webgpuAvailability("multihead", (limits) => tiledProblem("multihead", p, limits))
+      : true,
   prepare(p, inputs) {
     const problem = groupProblem(p);
     if (problem !== undefined) throw new RangeError(`multihead: ${problem}`);
+    if (p.backend === "webgpu") return prepareWebGpuTiled("multihead", p, inputs, readyWebGpu("multihead"));
     if (p.backend === "wasm") return prepareDense(p, inputs);
     const { seq_len: n, heads, head_dim: hd, causal } = p;
     const qWidth = heads * hd;

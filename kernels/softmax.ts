@@ -6,7 +6,10 @@
  * Dot products and the weighted sum accumulate in f64, which keeps results within 1e-6 relative of
  * the reference's f32 arithmetic. `causal: true` masks keys after the query.
  * `backend: "wasm"` runs the same exact softmax in WebAssembly SIMD (f32, four query rows at a time,
- * see `wasm/attention.ts`), equal to the default `"js"` backend within 1e-5.
+ * see `wasm/attention.ts`), equal to the default `"js"` backend within 1e-5. `backend: "webgpu"`
+ * runs it as a WebGPU compute shader, f32, the weights materialised in a device buffer (one
+ * workgroup per query row, see `webgpu/dense_shader.ts` and docs/webgpu.md); its `run()` returns a
+ * promise, and the case is skipped where there is no WebGPU adapter.
  *
  * @example
  * ```ts
@@ -37,6 +40,13 @@ import {
   TileCopy,
 } from "./row_softmax.ts";
 import { backendParam, denseScratchBytes, prepareDense } from "./wasm/attention.ts";
+import {
+  prepareWebGpuSoftmax,
+  softmaxProblem,
+  webgpuAvailability,
+  webgpuScratchBytes,
+} from "./webgpu/attention.ts";
+import { readyWebGpu } from "./webgpu/device.ts";
 
 const params = v.object({
   seq_len: dim("seq_len"),
@@ -70,10 +80,15 @@ const softmax: KernelDefinition<SoftmaxParams> = defineKernel({
     activation_bytes: 2 * p.seq_len * p.d * BYTES,
     temp_buffer_bytes: p.backend === "wasm"
       ? denseScratchBytes(p.seq_len, p.d)
+      : p.backend === "webgpu"
+      ? webgpuScratchBytes(p.seq_len, p.d, true)
       : p.seq_len * p.seq_len * BYTES +
         Object.values(scratchLengths(p)).reduce((sum, n) => sum + n, 0) * F64_BYTES,
   }),
+  available: (p) =>
+    p.backend === "webgpu" ? webgpuAvailability("softmax", (limits) => softmaxProblem(p, limits)) : true,
   prepare(p, inputs) {
+    if (p.backend === "webgpu") return prepareWebGpuSoftmax(p, inputs, readyWebGpu("softmax"));
     if (p.backend === "wasm") {
       return prepareDense(
         { seq_len: p.seq_len, heads: 1, kv_heads: 1, head_dim: p.d, causal: p.causal },

@@ -154,11 +154,11 @@ describe("backend parameter", () => {
     expect(v.parse(multihead.params, { seq_len: 4, backend: "js" }).backend).toBe("js");
   });
 
-  test("rejects anything but js or wasm", () => {
+  test("rejects anything but js, wasm or webgpu", () => {
     for (const kernel of [softmax, flash, multihead] as KernelDefinition<unknown>[]) {
       const parsed = v.safeParse(kernel.params, { seq_len: 4, d: 2, backend: "gpu" });
       expect(parsed.success).toBe(false);
-      expect(parsed.issues?.[0].message).toBe('"js" or "wasm" for backend');
+      expect(parsed.issues?.[0].message).toBe('"js", "wasm" or "webgpu" for backend');
     }
   });
 

@@ -26,9 +26,10 @@ import { attentionScale } from "../params.ts";
 import { type AttentionExports, instantiateAttention } from "./loader.ts";
 
 /**
- * The `backend` parameter: `"js"` (the default when left out) or `"wasm"`. It has no default
- * value in the schema, so leaving it out keeps a case's parameters, and its config hash, as they
- * were before the parameter existed.
+ * The `backend` parameter of `softmax`, `flash` and `multihead`: `"js"` (the default when left
+ * out), `"wasm"` or `"webgpu"` (../webgpu/attention.ts). It has no default value in the schema,
+ * so leaving it out keeps a case's parameters, and its config hash, as they were before the
+ * parameter existed.
  *
  * @example
  * ```ts
@@ -39,9 +40,9 @@ import { type AttentionExports, instantiateAttention } from "./loader.ts";
  * ```
  */
 export const backendParam: v.OptionalSchema<
-  v.PicklistSchema<["js", "wasm"], string>,
+  v.PicklistSchema<["js", "wasm", "webgpu"], string>,
   undefined
-> = v.optional(v.picklist(["js", "wasm"], '"js" or "wasm" for backend'));
+> = v.optional(v.picklist(["js", "wasm", "webgpu"], '"js", "wasm" or "webgpu" for backend'));
 
 /**
  * Heads and sizes of a dense attention call (`softmax` is one head).
