@@ -60,16 +60,21 @@ export interface RunningCli {
 }
 
 /**
- * Starts cli.ts with `args` in the repository root.
+ * Starts cli.ts with `args` in the repository root, with `env` added to this process's environment.
  *
  * @example
  * ```ts
  * const run = startCli(["specs/x.yaml"]);
+ * const hidden = startCli(["specs/webgpu.yaml"], { DENO_WEBGPU_BACKEND: "metal" });
  * ```
  */
-export function startCli(args: string[]): RunningCli {
+export function startCli(args: string[], env: Record<string, string> = {}): RunningCli {
   const [command, argv] = cliCommand(args);
-  const child = spawn(command, argv, { cwd: ROOT, stdio: ["ignore", "pipe", "pipe"] });
+  const child = spawn(command, argv, {
+    cwd: ROOT,
+    stdio: ["ignore", "pipe", "pipe"],
+    env: { ...process.env, ...env },
+  });
   let stdout = "";
   let stderr = "";
   const waiters: { pattern: RegExp; resolve(): void }[] = [];
@@ -107,10 +112,11 @@ export function startCli(args: string[]): RunningCli {
  * @example
  * ```ts
  * const { code } = await runCli(["validate", "specs/softmax-sweep.yaml"]);
+ * const { stdout } = await runCli(["specs/webgpu.yaml"], { VK_ICD_FILENAMES: "/none.json" });
  * ```
  */
-export function runCli(args: string[]): Promise<CliResult> {
-  return startCli(args).done;
+export function runCli(args: string[], env: Record<string, string> = {}): Promise<CliResult> {
+  return startCli(args, env).done;
 }
 
 /**
