@@ -53,6 +53,8 @@ export function formatCaseList(plan: RunPlan, filter: string[], shard?: ShardSel
  */
 export function formatSummary(result: RunResult): string {
   const cases = result.manifest.cases;
+  // The device's own median appears only where some case has one (a GPU kernel with timestamps).
+  const deviceTimed = cases.some((c) => c.kernel_median_us !== undefined);
   const rows = cases.map((c) => [
     c.config_hash.slice(0, 12),
     c.role,
@@ -60,6 +62,7 @@ export function formatSummary(result: RunResult): string {
     formatParams(c.params),
     c.median_us === undefined ? "" : c.median_us.toFixed(2),
     c.p25_us === undefined || c.p75_us === undefined ? "" : `${c.p25_us.toFixed(2)}–${c.p75_us.toFixed(2)}`,
+    ...(deviceTimed ? [c.kernel_median_us === undefined ? "" : c.kernel_median_us.toFixed(2)] : []),
     c.gflops === undefined || c.gflops === null ? "" : c.gflops.toFixed(3),
     c.status,
     c.quality ?? "",
@@ -85,6 +88,7 @@ export function formatSummary(result: RunResult): string {
       "params",
       "median_us",
       "IQR_us",
+      ...(deviceTimed ? ["device_us"] : []),
       "GFLOP/s",
       "status",
       "quality",

@@ -440,6 +440,9 @@ function round3(ms: number): number {
 
 function timingNote(record: CaseRecord): string {
   const gflops = record.gflops === null || record.gflops === undefined ? "" : `, ${record.gflops} GFLOP/s`;
+  const device = record.kernel_median_us === undefined
+    ? ""
+    : `, on the device ${formatSpread({ median_us: record.kernel_median_us }).replace("median ", "")}`;
   const quality = record.quality && record.quality !== "ok" ? ` [${record.quality}]` : "";
-  return `${formatSpread(record)}${gflops}${quality}`;
+  return `${formatSpread(record)}${device}${gflops}${quality}`;
 }
