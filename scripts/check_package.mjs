@@ -5,6 +5,8 @@
 //   - a spec (latency, power with the mock source in its sampler worker, and the example plugin
 //     by package name) run by the bin under Node and by Bun, with the same config hashes as the
 //     repository's own cli.ts under Deno;
+//   - a webgpu spec run by the bin under Node, Bun and Deno, each through its own WebGPU (the
+//     optional packages `webgpu` and `bun-webgpu`, Deno's navigator.gpu);
 //   - a TypeScript file importing `defineProfiler` from "attnbench" type-checks with
 //     `tsc --strict --module nodenext`.
 // Prints one line per check, writes them as JUnit XML (for .ci/run's count) to the path given with
@@ -160,6 +162,44 @@ for (
         expect(c.status === "ok", `case ${c.config_hash.slice(0, 8)}: ${c.error}`);
         expect(c.metrics.power.source === "mock", "no power figures from the sampler worker");
         expect(c.metrics.throughput.tokens_per_s > 0, "no throughput figures");
+      }
+    },
+  );
+}
+
+const webgpuSpec = path.join(consumer, "webgpu.yaml");
+fs.writeFileSync(
+  webgpuSpec,
+  `version: 1
+name: package-webgpu
+kernel: [softmax, flash, multihead]
+params: { backend: webgpu, seq_len: 33, d: 8, tile: 16, heads: 2, kv_heads: 1, head_dim: 4 }
+bench: { min_samples: 3, max_samples: 10, min_time_ms: 1, max_time_ms: 200, warmup: 1 }
+plugins: [latency]
+`,
+);
+// With ATTNBENCH_REQUIRE_WEBGPU=1 (.ci/run, after installing lavapipe) every case must run on the
+// adapter; elsewhere a case may instead be skipped with its reason, and the run still exits 0.
+const gpuRequired = process.env.ATTNBENCH_REQUIRE_WEBGPU === "1";
+for (
+  const [runtime, command, args] of [
+    ["Node", "npx", ["--no-install", "attnbench"]],
+    ["Bun", bin("bun"), [path.join(consumer, "node_modules", "attnbench", "dist", "cli.js")]],
+    ["Deno", bin("deno"), ["run", "-A", path.join(consumer, "node_modules", "attnbench", "dist", "cli.js")]],
+  ]
+) {
+  await check(
+    `the installed attnbench runs backend webgpu under ${runtime} (its optional WebGPU package): ` +
+      (gpuRequired ? "every case on the adapter" : "each case on an adapter or skipped with its reason"),
+    () => {
+      const dir = out(`${runtime.toLowerCase()}-webgpu`);
+      run(command, [...args, webgpuSpec, "--out", dir, "-q", "--no-report"], consumer);
+      const manifest = JSON.parse(fs.readFileSync(path.join(dir, "manifest.json"), "utf8"));
+      for (const c of manifest.cases) {
+        const allowed = gpuRequired ? ["ok"] : ["ok", "skipped"];
+        expect(allowed.includes(c.status), `${c.kernel.name}: ${c.status} ${c.error ?? ""}`);
+        if (c.status === "ok") expect(c.device?.api === "webgpu", `${c.kernel.name}: no device recorded`);
+        else expect(/WebGPU/.test(c.error ?? ""), `${c.kernel.name}: skipped without a reason`);
       }
     },
   );
