@@ -7,6 +7,13 @@
  * or NOT MET, including `mincut` (reference variant) against `softmax` on the same backend (js,
  * wasm), timed in the same rounds.
  *
+ * WebGPU columns: attnbench's kernels on `backend: "webgpu"` and, as their peer, onnxruntime-web's
+ * WebGPU execution provider (`ort-webgpu`), each call awaited until its output is back in host
+ * memory; beside their wall time the bench prints the device's own time per call where the kernel
+ * reports it (`deviceTimeNs()`, timestamp queries). Every WebGPU figure is printed with the adapter
+ * it comes from, and a software adapter (lavapipe/llvmpipe, SwiftShader) is said to be one: its
+ * figures are not GPU figures. Without an adapter these columns print why and the bench goes on.
+ *
  *   npx deno run -A bench/kernels.ts [--n 512 --d 64] [--quick] [--markdown] [--max-call-ms 2000]
  *   npx bun bench/kernels.ts        [same flags]
  *
@@ -16,7 +23,8 @@
  * Warm-up path (fixed, the same for every in-process column): before anything is timed, each
  * implementation is primed with {@link PRIME_CALLS} untimed calls at n = 64, d = 64; shapes then run
  * in ascending n for each d, and each cell gets untimed calls (at least {@link WARMUP_MIN_CALLS}
- * and {@link WARMUP_MIN_MS}, a single one once a call takes over {@link SLOW_CALL_MS}). Timing is
+ * and {@link WARMUP_MIN_MS}, a single one once a call takes over {@link SLOW_CALL_MS}; on a WebGPU
+ * column, whose first call at a shape may compile, the first call is not judged). Timing is
  * then {@link ROUNDS} rounds per shape, each timing every implementation in turn with mitata's
  * `measure()` (which makes one untimed call of its own first; calls over {@link SLOW_CALL_MS} are
  * timed one to a sample with `performance.now()` instead), so noise from the host falls on all
@@ -30,15 +38,21 @@ import process from "node:process";
 import { parseArgs } from "node:util";
 import { measure } from "mitata";
 import * as v from "valibot";
-import {
-  type AttentionInputs,
-  builtinKernels,
-  inputGenerators,
-  type KernelDefinition,
-  nearestRank,
-  runtimeInfo,
-} from "../mod.ts";
+import { type AttentionInputs, builtinKernels, inputGenerators, nearestRank, runtimeInfo } from "../mod.ts";
+import { attnbenchColumns } from "./attnbench_columns.ts";
 import { runBench } from "./bench_main.ts";
+import {
+  adapterLines,
+  type Cell,
+  cellKey,
+  cellText,
+  describe,
+  errorText,
+  grid,
+  type Shape,
+  table,
+  wallAndDeviceText,
+} from "./kernel_tables.ts";
 import { naive } from "./naive_attention.ts";
 import {
   firstLine,
@@ -49,6 +63,7 @@ import {
 } from "./peers/implementation.ts";
 import { onnxruntimeNode } from "./peers/onnxruntime_node.ts";
 import { onnxruntimeWeb } from "./peers/onnxruntime_web.ts";
+import { onnxruntimeWebGpu } from "./peers/onnxruntime_webgpu.ts";
 import { openblas } from "./peers/openblas.ts";
 import { ruvector } from "./peers/ruvector.ts";
 import { tfjsWasm } from "./peers/tfjs_wasm.ts";
@@ -84,6 +99,8 @@ const BATCH_SAMPLES = 64;
 const MINCUT_RATIO_TARGET = 2;
 /** Largest max |output − softmax| accepted: float32 peers sit near 1e-6 on unit-normal inputs. */
 const TOLERANCE = 1e-4;
+/** The groups whose columns run on a WebGPU device. */
+const GPU_GROUPS: Group[] = ["attnbench-webgpu", "peer-webgpu"];
 
 /** What one run measures and how long it spends on a cell. */
 interface Options {
@@ -95,24 +112,11 @@ interface Options {
   markdown: boolean;
 }
 
-/** One measured (or not) cell of the table. */
-type Cell =
-  | { status: "ok"; median_ns: number; gflops: number; error: number; samples: number }
-  | { status: "wrong"; error: number }
-  | { status: "slow"; predicted_ms: number }
-  | { status: "failed"; reason: string }
-  | { status: "unavailable" };
-
 /** Median ns per call of `mincut` (reference variant) and of `softmax`, on one backend, at the target shape. */
 interface MincutTiming {
   backend: "js" | "wasm";
   mincut_ns: number;
   softmax_ns: number;
-}
-
-interface Shape {
-  n: number;
-  d: number;
 }
 
 const flops = ({ n, d }: Shape): number => 4 * n * n * d;
@@ -154,40 +158,6 @@ function parseOptions(argv: string[]): Options | "help" {
   };
 }
 
-/** Parameters of attnbench kernel `name` for single-head `n × d`, on `backend` where it has one. */
-function kernelParams(
-  kernel: KernelDefinition,
-  shape: Shape,
-  backend: string | undefined,
-): Record<string, unknown> {
-  const single = kernel.name === "multihead"
-    ? { seq_len: shape.n, heads: 1, head_dim: shape.d, kv_heads: 1 }
-    : { seq_len: shape.n, d: shape.d };
-  return v.parse(kernel.params, backend === undefined ? single : { ...single, backend });
-}
-
-/**
- * Columns for attnbench's `softmax`, `flash` and `multihead` kernels: one per backend where the
- * kernel has a `backend` parameter (`js`, `wasm`), else one for its only (JS) implementation.
- */
-function attnbenchColumns(): Implementation[] {
-  return ["softmax", "flash", "multihead"].flatMap((name) => {
-    const kernel = builtinKernels[name];
-    const backends = "backend" in kernel.params.entries ? ["js", "wasm"] : [undefined];
-    return backends.map((backend): Implementation => ({
-      label: `${name}/${backend ?? "js"}`,
-      group: backend === "wasm" ? "attnbench-wasm" : "attnbench-js",
-      kind: "in-process",
-      detect: () => Promise.resolve(true),
-      prepare(inputs: AttentionInputs): Promise<Instance> {
-        const shape = { n: inputs.seq_len, d: inputs.q_width };
-        const instance = kernel.prepare(kernelParams(kernel, shape, backend), inputs);
-        return Promise.resolve({ run: () => instance.run(), output: () => instance.output });
-      },
-    }));
-  });
-}
-
 function generate({ n, d }: Shape): AttentionInputs {
   return inputGenerators.normal.generate({ seq_len: n, q_width: d, kv_width: d }, SEED, { std: 1 });
 }
@@ -202,19 +172,39 @@ function maxAbsError(output: Float32Array, reference: Float32Array): number {
   return worst;
 }
 
-/** Untimed calls: at least the minimum count and time, one only for slow calls. Returns ms per call. */
-async function warmUp(instance: Instance): Promise<number> {
+/**
+ * Untimed calls: at least the minimum count and time, one only for slow calls (two on a WebGPU
+ * column, `compiles`, whose first call at a shape may compile its pipeline and so says nothing of
+ * the next). Returns ms per call.
+ */
+async function warmUp(instance: Instance, compiles: boolean): Promise<number> {
   const started = performance.now();
   let calls = 0;
   let fastest = Number.POSITIVE_INFINITY;
   while (calls < WARMUP_MIN_CALLS || performance.now() - started < WARMUP_MIN_MS) {
     const t0 = performance.now();
     await instance.run();
-    fastest = Math.min(fastest, performance.now() - t0);
+    const ms = performance.now() - t0;
     calls++;
+    if (compiles && calls === 1) continue;
+    fastest = Math.min(fastest, ms);
     if (fastest > SLOW_CALL_MS) break;
   }
   return fastest;
+}
+
+/**
+ * The call a round times: `instance.run()`, awaited where it returns a promise, and for an instance
+ * that reports its device time, that time of each call pushed onto `device` (mitata's untimed first
+ * call of a round included).
+ */
+function timedCall(instance: Instance, device: number[]): () => void | Promise<void> {
+  if (instance.deviceTimeNs === undefined) return () => instance.run();
+  return async () => {
+    await instance.run();
+    const ns = instance.deviceTimeNs?.();
+    if (ns !== undefined) device.push(ns);
+  };
 }
 
 /**
@@ -222,17 +212,23 @@ async function warmUp(instance: Instance): Promise<number> {
  * call (over {@link SLOW_CALL_MS}) one plain `performance.now()` sample a round, since mitata's
  * untimed first call would double the cost of a round there and its batching does not apply.
  */
-async function timeRound(instance: Instance, slow: boolean, options: Options): Promise<number[]> {
+async function timeRound(
+  instance: Instance,
+  slow: boolean,
+  options: Options,
+  device: number[],
+): Promise<number[]> {
+  const call = timedCall(instance, device);
   if (slow) {
     const samples: number[] = [];
     for (let i = 0; i < Math.ceil(SLOW_MIN_SAMPLES / ROUNDS); i++) {
       const t0 = performance.now();
-      await instance.run();
+      await call();
       samples.push((performance.now() - t0) * 1e6);
     }
     return samples;
   }
-  const stats = await measure(() => instance.run(), {
+  const stats = await measure(call, {
     gc: false,
     min_samples: Math.ceil(MIN_SAMPLES / ROUNDS),
     max_samples: MAX_SAMPLES,
@@ -253,6 +249,8 @@ interface Slot {
   slow: boolean;
   error: number;
   samples: number[];
+  /** The device's own time of each timed call (ns), where the instance reports it. */
+  device_samples: number[];
   /** Set once the slot is settled without (further) timing: unavailable, slow, wrong or failed. */
   settled?: Cell;
 }
@@ -264,14 +262,16 @@ async function openSlot(slot: Slot, inputs: AttentionInputs, reference: Float32A
     return;
   }
   slot.instance = await slot.impl.prepare(inputs);
-  slot.slow = (await warmUp(slot.instance)) > SLOW_CALL_MS;
+  slot.slow = (await warmUp(slot.instance, GPU_GROUPS.includes(slot.impl.group))) > SLOW_CALL_MS;
   check(slot, slot.instance.output(), reference);
 }
 
 /** Records the output's error; a checked slot over the tolerance is settled as wrong. */
 function check(slot: Slot, output: Float32Array, reference: Float32Array): void {
   slot.error = Math.max(slot.error, maxAbsError(output, reference));
-  if (slot.checked && !(slot.error <= TOLERANCE)) slot.settled = { status: "wrong", error: slot.error };
+  if (slot.checked && !(slot.error <= TOLERANCE)) {
+    slot.settled = { status: "wrong", error: slot.error, tolerance: TOLERANCE };
+  }
 }
 
 async function round(
@@ -281,7 +281,7 @@ async function round(
   options: Options,
 ): Promise<void> {
   if (slot.impl.kind === "in-process") {
-    slot.samples.push(...await timeRound(slot.instance!, slot.slow, options));
+    slot.samples.push(...await timeRound(slot.instance!, slot.slow, options, slot.device_samples));
     return;
   }
   const { samples_ns, output } = await slot.impl.measure(inputs, {
@@ -327,9 +327,16 @@ async function measureShape(slots: Slot[], shape: Shape, options: Options): Prom
 
 const median = (samples: number[]): number => nearestRank([...samples].sort((a, b) => a - b), 50);
 
-function okCell(shape: Shape, samples: number[], error: number): Cell {
-  const median_ns = median(samples);
-  return { status: "ok", median_ns, gflops: flops(shape) / median_ns, error, samples: samples.length };
+function okCell(shape: Shape, slot: Slot): Cell {
+  const median_ns = median(slot.samples);
+  const cell: Cell = {
+    status: "ok",
+    median_ns,
+    gflops: flops(shape) / median_ns,
+    error: slot.error,
+    samples: slot.samples.length,
+  };
+  return slot.device_samples.length === 0 ? cell : { ...cell, device_median_ns: median(slot.device_samples) };
 }
 
 /** Untimed calls at n = d = 64, so no JIT first meets a column on a large problem. */
@@ -339,8 +346,6 @@ async function prime(impl: Implementation): Promise<void> {
   for (let i = 0; i < PRIME_CALLS; i++) await instance.run();
   await instance.dispose?.();
 }
-
-const key = (shape: Shape, label: string): string => `${shape.n}x${shape.d}:${label}`;
 
 /**
  * attnbench's `mincut` kernel, reference variant, on each backend, timed beside the columns at the
@@ -385,21 +390,34 @@ async function runAll(
         : predicted_ms > options.max_call_ms
         ? { status: "slow", predicted_ms }
         : undefined;
-      return { impl, checked: !isMincut(impl), slow: false, error: 0, samples: [], settled };
+      return {
+        impl,
+        checked: !isMincut(impl),
+        slow: false,
+        error: 0,
+        samples: [],
+        device_samples: [],
+        settled,
+      };
     });
     await measureShape(slots, shape, options);
     for (const slot of slots) {
-      const cell = slot.settled ?? okCell(shape, slot.samples, slot.error);
+      const cell = slot.settled ?? okCell(shape, slot);
       if (isMincut(slot.impl)) continue;
-      cells.set(key(shape, slot.impl.label), cell);
+      cells.set(cellKey(shape, slot.impl.label), cell);
       if (cell.status === "ok") lastGflops.set(slot.impl.label, cell.gflops);
+      const software = cell.status === "ok" && slot.impl.device?.()?.software === true
+        ? " [software adapter, not a GPU figure]"
+        : "";
       progress(
-        `[${index + 1}/${shapes.length}] n=${shape.n} d=${shape.d} ${slot.impl.label}: ${describe(cell)}`,
+        `[${index + 1}/${shapes.length}] n=${shape.n} d=${shape.d} ${slot.impl.label}: ${
+          describe(cell)
+        }${software}`,
       );
     }
     for (const backend of ["js", "wasm"] as const) {
       const mincutSlot = slots.find((slot) => slot.impl.label === `mincut/${backend}`);
-      const softmaxCell = cells.get(key(shape, `softmax/${backend}`));
+      const softmaxCell = cells.get(cellKey(shape, `softmax/${backend}`));
       if (mincutSlot === undefined || mincutSlot.settled !== undefined) continue;
       if (softmaxCell?.status !== "ok") continue;
       const timing = { backend, mincut_ns: median(mincutSlot.samples), softmax_ns: softmaxCell.median_ns };
@@ -412,73 +430,6 @@ async function runAll(
 
 function progress(line: string): void {
   process.stderr.write(`${line}\n`);
-}
-
-function describe(cell: Cell): string {
-  switch (cell.status) {
-    case "ok":
-      return `${gflopsText(cell.gflops)} GFLOP/s (median ${
-        (cell.median_ns / 1e6).toFixed(3)
-      } ms, ${cell.samples} samples, err ${cell.error.toExponential(1)})`;
-    case "wrong":
-      return `✗ wrong output, max abs error ${cell.error.toExponential(2)} > ${TOLERANCE} (not timed)`;
-    case "slow":
-      return `skipped: predicted ${(cell.predicted_ms / 1000).toFixed(1)} s per call > --max-call-ms`;
-    case "failed":
-      return `failed: ${cell.reason}`;
-    case "unavailable":
-      return "unavailable";
-  }
-}
-
-function gflopsText(gflops: number): string {
-  return gflops >= 100 ? gflops.toFixed(0) : gflops.toPrecision(3);
-}
-
-/** The table text of a cell: GFLOP/s, or a mark. */
-function cellText(cell: Cell | undefined): string {
-  switch (cell?.status) {
-    case "ok":
-      return gflopsText(cell.gflops);
-    case "wrong":
-      return "✗";
-    case "slow":
-      return "slow";
-    case "failed":
-      return "err";
-    default:
-      return "—";
-  }
-}
-
-function errorText(cell: Cell | undefined): string {
-  return cell?.status === "ok" || cell?.status === "wrong" ? cell.error.toExponential(1) : cellText(cell);
-}
-
-/** Rows as aligned plain text or as a markdown table. */
-function table(header: string[], rows: string[][], markdown: boolean): string {
-  if (markdown) {
-    const line = (cells: string[]) => `| ${cells.join(" | ")} |`;
-    const rule = header.map((_, i) => (i === 0 ? "---" : "---:"));
-    return [line(header), line(rule), ...rows.map(line)].join("\n");
-  }
-  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((row) => row[i].length)));
-  const line = (cells: string[]) =>
-    cells.map((c, i) => (i === 0 ? c.padEnd(widths[i]) : c.padStart(widths[i]))).join("  ");
-  return [line(header), ...rows.map(line)].join("\n");
-}
-
-function grid(
-  columns: Implementation[],
-  cells: Map<string, Cell>,
-  options: Options,
-  text: (cell: Cell | undefined) => string,
-): string {
-  const header = ["n × d", ...columns.map((c) => c.label)];
-  const rows = options.ds.flatMap((d) =>
-    options.ns.map((n) => [`${n} × ${d}`, ...columns.map((c) => text(cells.get(key({ n, d }, c.label))))])
-  );
-  return table(header, rows, options.markdown);
 }
 
 interface Ratio {
@@ -497,7 +448,7 @@ interface Best {
 function best(columns: Implementation[], cells: Map<string, Cell>, groups: Group[]): Best | undefined {
   let found: Best | undefined;
   for (const column of columns.filter((c) => groups.includes(c.group))) {
-    const cell = cells.get(key(TARGET_SHAPE, column.label));
+    const cell = cells.get(cellKey(TARGET_SHAPE, column.label));
     if (cell?.status === "ok" && (found === undefined || cell.gflops > found.gflops)) {
       found = { label: column.label, gflops: cell.gflops };
     }
@@ -507,7 +458,7 @@ function best(columns: Implementation[], cells: Map<string, Cell>, groups: Group
 
 /** `ours / other` in GFLOP/s at the target shape, or undefined when either is missing. */
 function speedRatio(cells: Map<string, Cell>, ours: Best | undefined, other: string): number | undefined {
-  const cell = cells.get(key(TARGET_SHAPE, other));
+  const cell = cells.get(cellKey(TARGET_SHAPE, other));
   return ours === undefined || cell?.status !== "ok" ? undefined : ours.gflops / cell.gflops;
 }
 
@@ -523,6 +474,29 @@ function judged(
 }
 
 const times = (r: number): string => `${r.toFixed(2)}×`;
+
+/**
+ * The best attnbench WebGPU column against each WebGPU peer and against the best CPU backend
+ * (`ours`): context only, with no target, and said to be from a software adapter where it is one.
+ */
+function gpuRatios(columns: Implementation[], cells: Map<string, Cell>, ours: Best | undefined): Ratio[] {
+  const gpu = best(columns, cells, ["attnbench-webgpu"]);
+  const software = columns.some((c) => GPU_GROUPS.includes(c.group) && c.device?.()?.software === true);
+  const target = software ? "software adapter, none" : "none";
+  const others = [
+    ...columns.filter((c) => c.group === "peer-webgpu").map((c) => c.label),
+    ...(ours === undefined ? [] : [ours.label]),
+  ];
+  return others.map((other) => {
+    const ratio = speedRatio(cells, gpu, other);
+    return {
+      name: `best attnbench webgpu (${gpu?.label ?? "—"}) / ${other}`,
+      value: ratio === undefined ? "—" : times(ratio),
+      target,
+      status: ratio === undefined ? "N/A" : "no target",
+    };
+  });
+}
 
 function ratios(
   columns: Implementation[],
@@ -580,7 +554,7 @@ function ratios(
       status: "no target",
     });
   }
-  return list;
+  return [...list, ...gpuRatios(columns, cells, ours)];
 }
 
 async function main(): Promise<void> {
@@ -595,12 +569,14 @@ async function main(): Promise<void> {
   const loadAtStart = os.loadavg()[0];
   const columns: Implementation[] = [
     naive,
-    ...attnbenchColumns(),
+    ...attnbenchColumns(["js", "wasm"]),
     ruvector,
     onnxruntimeNode,
     onnxruntimeWeb,
     tfjsWasm,
     openblas,
+    ...attnbenchColumns(["webgpu"]),
+    onnxruntimeWebGpu,
   ];
   const available = new Set<string>();
   const skipped: string[] = [];
@@ -610,6 +586,7 @@ async function main(): Promise<void> {
     else skipped.push(`${column.label}: ${found}`);
   }
   for (const line of skipped) progress(`skipped ${line}`);
+  for (const line of adapterLines(columns.filter((c) => available.has(c.label)))) progress(line);
   for (const column of columns.filter((c) => available.has(c.label))) {
     try {
       await prime(column);
@@ -622,29 +599,45 @@ async function main(): Promise<void> {
   await Promise.all(columns.map((c) => c.close?.()));
 
   const out = (line = "") => console.log(line);
+  /** Lines under a table, apart from it (a markdown table would take them as rows). */
+  const note = (lines: string[]): void => {
+    if (lines.length > 0) out(`\n${lines.join("\n")}`);
+  };
   out(
     `attnbench kernels vs peers — ${env.runtime} ${env.version}, ${env.cpu.model} (${env.cpu.cores} cores), ${env.os.platform} ${env.os.arch}, ${
       new Date().toISOString().slice(0, 10)
     }`,
   );
   out(
-    `single head, one thread, inputs: normal(seed ${SEED}); GFLOP/s = 4·n²·d / median of ≥ ${MIN_SAMPLES} samples (${SLOW_MIN_SAMPLES} when a call > ${SLOW_CALL_MS} ms), ≥ ${options.min_time_ms} ms timed per cell in ${ROUNDS} interleaved rounds`,
+    `single head, one thread (webgpu columns: the adapter's), inputs: normal(seed ${SEED}); GFLOP/s = 4·n²·d / median of ≥ ${MIN_SAMPLES} samples (${SLOW_MIN_SAMPLES} when a call > ${SLOW_CALL_MS} ms), ≥ ${options.min_time_ms} ms timed per cell in ${ROUNDS} interleaved rounds`,
   );
   out(
-    `warm-up: ${PRIME_CALLS} calls at n = d = 64 per column, then per cell ≥ ${WARMUP_MIN_CALLS} calls and ≥ ${WARMUP_MIN_MS} ms (1 call when a call > ${SLOW_CALL_MS} ms), + mitata's first call per round (calls > ${SLOW_CALL_MS} ms: timed one by one, no mitata)`,
+    `warm-up: ${PRIME_CALLS} calls at n = d = 64 per column, then per cell ≥ ${WARMUP_MIN_CALLS} calls and ≥ ${WARMUP_MIN_MS} ms (1 call when a call > ${SLOW_CALL_MS} ms; webgpu: 2, the first may compile), + mitata's first call per round (calls > ${SLOW_CALL_MS} ms: timed one by one, no mitata)`,
   );
   out(
     `check: max |output − attnbench softmax| ≤ ${TOLERANCE}, else ✗ and not timed; slow = predicted > ${options.max_call_ms} ms per call, skipped; — = unavailable; err = threw`,
   );
   out(`host load (1-min average): ${loadAtStart.toFixed(2)} at start, ${os.loadavg()[0].toFixed(2)} at end`);
   for (const line of skipped) out(`skipped ${line}`);
+  const adapters = adapterLines(columns.filter((c) => available.has(c.label)));
+  for (const line of adapters) out(line);
   out();
   out("GFLOP/s (higher is better)");
   out(grid(columns, cells, options, cellText));
+  note(adapters);
   out();
   out("max abs error vs attnbench softmax");
   out(grid(columns, cells, options, errorText));
-  for (const [cellKey, cell] of cells) if (cell.status === "failed") out(`err ${cellKey}: ${cell.reason}`);
+  const gpuColumns = columns.filter((c) => GPU_GROUPS.includes(c.group) && available.has(c.label));
+  if (gpuColumns.length > 0) {
+    out();
+    out(
+      "webgpu: median ms per call, wall (call to settled promise, output read back) / device (timestamp queries; — where the column has none)",
+    );
+    out(grid(gpuColumns, cells, options, wallAndDeviceText));
+    note(adapters);
+  }
+  for (const [where, cell] of cells) if (cell.status === "failed") out(`err ${where}: ${cell.reason}`);
   if (options.ns.includes(TARGET_SHAPE.n) && options.ds.includes(TARGET_SHAPE.d)) {
     out();
     out(`targets at n = ${TARGET_SHAPE.n}, d = ${TARGET_SHAPE.d}`);

@@ -94,7 +94,7 @@ function manifestOf(n: number): Manifest {
     plugins: [],
     cases: Array.from({ length: n }, (_, i) => records(i).pending),
     files: [],
-    summary: { total: n, ok: 0, failed: 0, pending: n },
+    summary: { total: n, ok: 0, failed: 0, skipped: 0, pending: n },
     warnings: [],
     errors: [],
   };

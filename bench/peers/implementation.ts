@@ -20,18 +20,26 @@
  * @module
  */
 import { createRequire } from "node:module";
-import type { AttentionInputs } from "../../mod.ts";
+import type { AttentionInputs, DeviceInfo } from "../../mod.ts";
 
 /**
  * Where a column belongs in the ratios: attnbench's own kernels (per backend), the naive floor,
- * a JS/WASM peer, a native peer, or the roofline.
+ * a JS/WASM peer, a native peer, a WebGPU peer, or the roofline.
  *
  * @example
  * ```ts
  * const group: Group = "peer-wasm"; // onnxruntime-web, tfjs-wasm
  * ```
  */
-export type Group = "attnbench-js" | "attnbench-wasm" | "floor" | "peer-wasm" | "peer-native" | "roofline";
+export type Group =
+  | "attnbench-js"
+  | "attnbench-wasm"
+  | "attnbench-webgpu"
+  | "floor"
+  | "peer-wasm"
+  | "peer-native"
+  | "peer-webgpu"
+  | "roofline";
 
 /**
  * A prepared in-process implementation: inputs bound and buffers allocated.
@@ -48,8 +56,10 @@ export interface Instance {
   run(): void | Promise<void>;
   /** The `n × d` result of the last `run()`. */
   output(): Float32Array;
-  /** Frees native or WASM memory; called once the cell is measured. */
+  /** Frees native, WASM or GPU memory; called once the cell is measured. */
   dispose?(): void | Promise<void>;
+  /** The last `run()`'s time on the device by the device's own clock, in ns, where it has one. */
+  deviceTimeNs?(): number | undefined;
 }
 
 /**
@@ -90,6 +100,8 @@ interface Common {
   group: Group;
   /** `true` where it can run under this runtime on this machine, otherwise the reason it cannot. */
   detect(): Promise<true | string>;
+  /** The WebGPU device a WebGPU column runs on, once `detect` said it can run and named it. */
+  device?(): DeviceInfo | undefined;
   /** Releases what the implementation holds for the whole run (temporary files); called once at the end. */
   close?(): Promise<void>;
 }
