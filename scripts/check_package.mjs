@@ -132,16 +132,16 @@ plugins:
 `,
 );
 const out = (name) => path.join(consumer, `out-${name}`);
+/** The installed package's CLI under each runtime: [runtime, command, arguments before the spec]. */
+const installedClis = [
+  ["Node", "npx", ["--no-install", "attnbench"]],
+  ["Bun", bin("bun"), [path.join(consumer, "node_modules", "attnbench", "dist", "cli.js")]],
+  ["Deno", bin("deno"), ["run", "-A", path.join(consumer, "node_modules", "attnbench", "dist", "cli.js")]],
+];
 await check("the repository's cli.ts runs the spec under Deno (the reference hashes)", () => {
   run(bin("deno"), ["run", "-A", path.join(root, "cli.ts"), spec, "--out", out("deno"), "-q"], consumer);
 });
-for (
-  const [runtime, command, args] of [
-    ["Node", "npx", ["--no-install", "attnbench"]],
-    ["Bun", bin("bun"), [path.join(consumer, "node_modules", "attnbench", "dist", "cli.js")]],
-    ["Deno", bin("deno"), ["run", "-A", path.join(consumer, "node_modules", "attnbench", "dist", "cli.js")]],
-  ]
-) {
+for (const [runtime, command, args] of installedClis) {
   await check(
     `the installed attnbench runs the spec under ${runtime}: same config hashes, plugin columns filled`,
     () => {
@@ -181,13 +181,7 @@ plugins: [latency]
 // With ATTNBENCH_REQUIRE_WEBGPU=1 (.ci/run, after installing lavapipe) every case must run on the
 // adapter; elsewhere a case may instead be skipped with its reason, and the run still exits 0.
 const gpuRequired = process.env.ATTNBENCH_REQUIRE_WEBGPU === "1";
-for (
-  const [runtime, command, args] of [
-    ["Node", "npx", ["--no-install", "attnbench"]],
-    ["Bun", bin("bun"), [path.join(consumer, "node_modules", "attnbench", "dist", "cli.js")]],
-    ["Deno", bin("deno"), ["run", "-A", path.join(consumer, "node_modules", "attnbench", "dist", "cli.js")]],
-  ]
-) {
+for (const [runtime, command, args] of installedClis) {
   await check(
     `the installed attnbench runs backend webgpu under ${runtime} (its optional WebGPU package): ` +
       (gpuRequired ? "every case on the adapter" : "each case on an adapter or skipped with its reason"),
