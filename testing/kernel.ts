@@ -37,10 +37,13 @@ export interface KernelCheckOptions {
 /**
  * Checks a kernel at one parameter point against the contract: its shape; parameters accepted by
  * its schema; a shape of positive integers; `flops()` and `memory()` (where declared) finite and
- * non-negative; `prepare()` giving an instance whose `output` has `seq_len × q_width` values;
- * `run()` that does not throw, writes finite values into the same `output`, leaves Q, K and V as
- * they were and allocates at most `maxAllocatedBytesPerCall` bytes per call; `stats()` (where
- * declared) a record of finite numbers.
+ * non-negative; then `available()` (an unavailable point is reported `available: false` with its
+ * reason, and nothing more is checked); `prepare()` giving an instance whose `output` has
+ * `seq_len × q_width` values; `run()` that does not throw (awaited when it returns a promise, which
+ * the instance must declare with `asynchronous: true`), writes finite values into the same
+ * `output`, leaves Q, K and V as they were and, when synchronous, allocates at most
+ * `maxAllocatedBytesPerCall` bytes per call; `deviceTimeNs()` (where declared) undefined or a
+ * finite number ≥ 0; `stats()` (where declared) a record of finite numbers.
  *
  * @example
  * ```ts
