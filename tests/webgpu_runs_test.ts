@@ -1,18 +1,20 @@
 /**
  * The WebGPU backend through the whole runner, as a user runs it: device time per sample as
  * `kernel_time_us` (positive, within the wall time, not the wall time), the adapter in the
- * manifest; and, with the adapter hidden, every webgpu case skipped with its reason and exit 0.
+ * manifest; `prepare()` before `available()` refused with one message; and, with the adapter
+ * hidden, every webgpu case skipped with its reason and exit 0.
  * The first needs an adapter (lavapipe in CI, which sets ATTNBENCH_REQUIRE_WEBGPU=1); the second
  * runs anywhere.
  */
 import { describe, expect, test } from "bun:test";
+import { spawnSync } from "node:child_process";
 import path from "node:path";
 import process from "node:process";
 import { gpuAvailability } from "../kernels/webgpu/device.ts";
 import { runSpec } from "../mod.ts";
-import { runCli } from "./support/cli_process.ts";
+import { runCli, RUNTIME_ARGS } from "./support/cli_process.ts";
 import { readCsv } from "./support/csv.ts";
-import { tempDir, writeSpec } from "./support/temp.ts";
+import { ROOT, tempDir, writeSpec } from "./support/temp.ts";
 
 const availability = await gpuAvailability();
 const reason = typeof availability === "string" ? availability : undefined;
@@ -70,6 +72,14 @@ describe("a webgpu run", () => {
       throw new Error(`ATTNBENCH_REQUIRE_WEBGPU=1 but ${reason}`);
     });
   } else test.skip("writes the device's time per call beside the wall time, and names the adapter", body);
+
+  test("prepare() before available() is one clear error, in a process that never opened the device", () => {
+    const script = path.join(ROOT, "tests", "fixtures", "webgpu", "prepare_first.ts");
+    const run = spawnSync(process.execPath, [...RUNTIME_ARGS, script], { encoding: "utf8" });
+    expect(run.stdout.trim()).toBe(
+      "softmax (backend webgpu): the WebGPU device is not open yet; await the kernel's available() before prepare()",
+    );
+  }, 60_000);
 
   test("without an adapter skips every webgpu case with the reason, runs the rest, and exits 0", async () => {
     const dir = tempDir();
