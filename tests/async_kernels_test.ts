@@ -14,9 +14,11 @@ import { checkKernel } from "../testing.ts";
 import asyncDevice from "./fixtures/kernels/async_device.ts";
 import { runCli } from "./support/cli_process.ts";
 import { readCsv } from "./support/csv.ts";
+import { readCalls } from "./fixtures/plugins/call_log.ts";
 import { ROOT, tempDir, writeSpec } from "./support/temp.ts";
 
 const kernel = path.join(ROOT, "tests", "fixtures", "kernels", "async_device.ts");
+const sampler = path.join(ROOT, "tests", "fixtures", "plugins", "sampler.ts");
 
 function spec(params: string, plugins = "plugins: [latency]\n"): string {
   return `version: 1\nname: async\nkernel: ${kernel}\nparams:\n  seq_len: 8\n  d: 4\n${params}` +
@@ -26,9 +28,14 @@ function spec(params: string, plugins = "plugins: [latency]\n"): string {
 describe("an asynchronous kernel", () => {
   test("every call is awaited and the device's time is kernel_time_us, positive and within the wall time", async () => {
     const dir = tempDir();
-    const { outputDir, manifest } = await runSpec(writeSpec(dir, spec("  spin_us: 300\n")), {
-      outputDir: path.join(dir, "out"),
-    });
+    // Calls alternate 300 and 3000 µs on the device: a device time filed beside another
+    // sample's wall time would then exceed it.
+    const { outputDir, manifest } = await runSpec(
+      writeSpec(dir, spec("  spin_us: 300\n  spin_alt_us: 3000\n")),
+      {
+        outputDir: path.join(dir, "out"),
+      },
+    );
     expect(manifest.summary).toEqual({ total: 1, ok: 1, failed: 0, skipped: 0, pending: 0 });
     const record = manifest.cases[0];
     expect(record.kernel_time).toBe("device");
@@ -45,6 +52,8 @@ describe("an asynchronous kernel", () => {
       expect(device).toBeLessThanOrEqual(wall);
     }
     expect(samples.some((s) => s.kernel_time_us !== s.wall_time_us)).toBe(true);
+    expect(samples.some((s) => Number(s.kernel_time_us) >= 3000)).toBe(true);
+    expect(samples.some((s) => Number(s.kernel_time_us) < 3000)).toBe(true);
     const row = readCsv(path.join(outputDir, "results.csv"))[0];
     expect(Number(row.latency_kernel_p50_us)).toBeLessThanOrEqual(Number(row.latency_p50_us));
     expect(Number(row.latency_kernel_p50_us)).toBeGreaterThanOrEqual(300);
@@ -77,6 +86,42 @@ describe("an asynchronous kernel", () => {
     const report = await checkKernel(asyncDevice, { seq_len: 4, d: 2, device: "none" });
     expect(report.available).toBe(false);
     expect(report.reason).toBe("no fake device here (device: none)");
+  });
+});
+
+describe("contract breaches and failures of an asynchronous kernel", () => {
+  test("a run() that returns a promise without asynchronous: true fails its case, not timed as its start", async () => {
+    const dir = tempDir();
+    const { manifest } = await runSpec(writeSpec(dir, spec("  declare: false\n  spin_us: 2000\n")), {
+      outputDir: path.join(dir, "out"),
+    });
+    const record = manifest.cases[0];
+    expect(record.status).toBe("failed");
+    expect(record.error).toMatch(/run\(\) returned a promise but the instance lacks asynchronous: true/);
+    expect(record.median_us).toBeUndefined();
+  });
+
+  test("the memory plugin's allocation check leaves it alone and says why", async () => {
+    const dir = tempDir();
+    const text = spec("", "plugins:\n  - memory: { allocation_calls: 4 }\n");
+    const { manifest } = await runSpec(writeSpec(dir, text), { outputDir: path.join(dir, "out") });
+    expect(manifest.cases[0].status).toBe("ok");
+    expect(manifest.cases[0].metrics!.memory.alloc_method).toBe("not measured: asynchronous kernel");
+    expect(manifest.cases[0].metrics!.memory.measured_alloc_bytes_per_call).toBeUndefined();
+  });
+
+  test("every instance of the evaluation samples is disposed once, even when a later prepare fails", async () => {
+    const dir = tempDir();
+    const log = path.join(dir, "calls.log");
+    // No load(): each sample prepares a new instance; the third prepare of the worker throws.
+    const text = spec(
+      `  log: ${log}\n  fail_prepare: 3\n`,
+      `inputs: { samples: 3 }\nplugins: [latency, ${sampler}]\n`,
+    );
+    const { manifest } = await runSpec(writeSpec(dir, text), { outputDir: path.join(dir, "out") });
+    expect(manifest.cases[0].status).toBe("failed");
+    expect(manifest.cases[0].error).toMatch(/prepare #3 fails on purpose/);
+    expect(readCalls(log)).toEqual(["prepare #1", "prepare #2", "dispose #2", "dispose #1"]);
   });
 });
 

@@ -7,7 +7,8 @@
  * and array-buffer bytes; `stop` (right after the loop) reads them again and the peak RSS of
  * the window. Nothing runs inside the timed loop, so the timing is not moved. With
  * `allocation_calls`, `stop` then calls `run()` that many more times per round, after the
- * window, to measure the heap bytes one call allocates (see `allocation.ts`).
+ * window, to measure the heap bytes one call allocates (see `allocation.ts`); not for an
+ * asynchronous kernel (a GPU kernel), whose `alloc_method` then says so.
  *
  * results.csv columns (prefixed `memory_`): `measured_*` figures were read from the process,
  * `computed_*` come from the kernel's `memory(params)`; `peak_method`, `heap_source` and
@@ -200,11 +201,15 @@ const memory: ProfilerDefinition<MemoryOptions> = defineProfiler({
           buffer_source: probes.buffer_source,
         };
         row = [timestamp, peakBytes, kv, activation, temp];
-        if (opts.allocation_calls > 0) {
+        // An asynchronous kernel's calls must be awaited one by one, and each allocates its
+        // promise by design: the heap check is for synchronous kernels (as in checkKernel).
+        if (opts.allocation_calls > 0 && !ctx.instance.asynchronous) {
           const instance = ctx.instance;
           const check = await allocationPerCall(() => instance.run(), { calls: opts.allocation_calls });
           metrics.measured_alloc_bytes_per_call = check.bytes_per_call;
           metrics.alloc_method = check.method;
+        } else if (opts.allocation_calls > 0) {
+          metrics.alloc_method = "not measured: asynchronous kernel";
         }
         return metrics;
       },

@@ -58,18 +58,40 @@ export type LoopBudget = Pick<
  * ```
  */
 export function measureCall(
-  call: () => void,
+  call: () => unknown,
   budget: LoopBudget,
   deadline = Number.POSITIVE_INFINITY,
 ): Promise<Measurement> {
-  const loop = new SampleLoop(budget, deadline, warmUp(call, budget, deadline));
+  const loop = new SampleLoop(budget, deadline, warmUp(call, budget, deadline, undefined, refuseUnawaited));
   collectGarbage()?.();
+  let returned: unknown;
   for (let batch = loop.start(); batch > 0; batch = loop.next()) {
     const t0 = now();
-    for (let i = 0; i < batch; i++) call();
+    for (let i = 0; i < batch; i++) returned = call();
     loop.record(now() - t0);
+    refuseUnawaited(returned);
   }
   return Promise.resolve(loop.result());
+}
+
+/**
+ * Throws when a call measured as synchronous returned a promise: its time would be the time to
+ * start the work, not to do it. A kernel whose `run()` returns one declares `asynchronous: true`.
+ *
+ * @example
+ * ```ts
+ * refuseUnawaited(undefined); // fine
+ * refuseUnawaited(Promise.resolve()); // TypeError: run() returned a promise but …
+ * ```
+ */
+export function refuseUnawaited(returned: unknown): void {
+  if (typeof (returned as PromiseLike<unknown> | undefined)?.then !== "function") return;
+  // Its settling is nobody's concern now; an unhandled rejection must not outlive the case.
+  (returned as Promise<unknown>).catch?.(() => {});
+  throw new TypeError(
+    "run() returned a promise but the instance lacks asynchronous: true, so the runner did not await it " +
+      "and would time only its start; declare asynchronous: true on the instance",
+  );
 }
 
 /**

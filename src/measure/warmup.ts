@@ -66,7 +66,8 @@ export function warmUpMinimumMs(budget: { min_time_ms: number }): number {
 /**
  * Warms `call` up under the rule above; `deadline` is a time of `clock` (by default
  * `performance.now()`, ms) not to pass. A test may pass its own clock to play a known series of
- * call times.
+ * call times. `check` sees what each call returned, outside its time (the sampler refuses a
+ * promise there).
  *
  * @example
  * ```ts
@@ -74,18 +75,21 @@ export function warmUpMinimumMs(budget: { min_time_ms: number }): number {
  * ```
  */
 export function warmUp(
-  call: () => void,
+  call: () => unknown,
   budget: { warmup: number; min_time_ms: number },
   deadline = Number.POSITIVE_INFINITY,
   clock: () => number = () => performance.now(),
+  check: (returned: unknown) => void = () => {},
 ): WarmUp {
   if (budget.warmup === 0) return NO_WARM_UP;
   const rule = new WarmUpRule(budget, deadline, clock());
   for (;;) {
     const before = clock();
     if (!rule.mayStart(before)) break;
-    call();
-    if (!rule.called(before, clock())) break;
+    const returned = call();
+    const after = clock();
+    check(returned);
+    if (!rule.called(before, after)) break;
   }
   return rule.result(clock());
 }

@@ -44,6 +44,11 @@ const DEADLINE_SHARE = 0.8;
 /** A case's context before its kernel is prepared. */
 type CaseBase = Omit<CaseContext, "instance">;
 
+/** The evaluation samples' current instance; none between disposing one and preparing the next. */
+interface Held {
+  instance: KernelInstance | undefined;
+}
+
 /** Where the executor writes and what it leaves out. */
 export interface ExecutorSettings {
   outputDir: string;
@@ -215,34 +220,33 @@ export class CaseExecutor {
 
   /** Evaluation samples on one fresh instance, in order, outside the timed window. */
   async #samples(c: CasePlan, base: CaseBase, replay: boolean): Promise<void> {
-    let instance = this.#prepare(c, base.inputs);
+    const held: Held = { instance: this.#prepare(c, base.inputs) };
     try {
       for (let index = 0; index < this.#plan.loaded.spec.inputs.samples; index++) {
-        instance = await this.#sample(c, base, replay, index, instance);
+        await this.#sample(c, base, replay, index, held);
       }
     } finally {
-      this.#dispose(instance);
+      this.#dispose(held.instance);
     }
   }
 
-  /** Evaluation sample `index` on `instance` (or on a new one, for a kernel without `load`). */
-  async #sample(
-    c: CasePlan,
-    base: CaseBase,
-    replay: boolean,
-    index: number,
-    previous: KernelInstance,
-  ): Promise<KernelInstance> {
-    let instance = previous;
+  /**
+   * Evaluation sample `index` on the held instance, or on a new one for a kernel without `load`
+   * (the old one is disposed, and `held` names the new one as soon as it exists, so whatever
+   * fails each instance is disposed exactly once).
+   */
+  async #sample(c: CasePlan, base: CaseBase, replay: boolean, index: number, held: Held): Promise<void> {
     this.#hooks.phase(`evaluation sample ${index}`);
     const inputs = this.#inputsFor(c, index);
     if (index > 0) {
-      if (instance.load) instance.load(inputs);
+      if (held.instance?.load) held.instance.load(inputs);
       else {
-        this.#dispose(instance);
-        instance = this.#prepare(c, inputs);
+        this.#dispose(held.instance);
+        held.instance = undefined;
+        held.instance = this.#prepare(c, inputs);
       }
     }
+    const instance = held.instance!;
     this.#hooks.phase(`run() of evaluation sample ${index}`);
     const t0 = performance.now();
     try {
@@ -261,7 +265,6 @@ export class CaseExecutor {
       wall_time_us,
       replay,
     });
-    return instance;
   }
 
   #inputsFor(c: CasePlan, sample: number): AttentionInputs {
@@ -294,8 +297,8 @@ export class CaseExecutor {
   }
 
   /**
-   * Whether the case's kernel can run here (its `available`, once per kernel and parameter point
-   * in this process); a kernel that throws there fails the case like one that throws in `prepare`.
+   * Whether the case's kernel can run here (its `available`, asked for every case and replay; a
+   * kernel caches what it acquires); one that throws there fails the case like `prepare` would.
    */
   async #availability(c: CasePlan): Promise<KernelAvailability> {
     const definition = c.kernel.definition;
