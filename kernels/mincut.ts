@@ -64,9 +64,9 @@ import { type Operands, WideInputs, WIDEN_INPUTS } from "./mincut/wide_inputs.ts
 const tauMessage = "a non-negative integer for tau";
 
 /** Why mincut has no WebGPU backend: its masks and counts must equal the reference's exactly. */
-const NO_WEBGPU = 'mincut runs on "js" or "wasm" only, not "webgpu": its masks, edge counts and cut costs ' +
-  "must equal the reference's exactly, which needs f32 logits summed in the reference's order, and WGSL " +
-  "lets a GPU fuse multiply-adds and sum in any order";
+const NO_WEBGPU = '"js" or "wasm" for backend (mincut has no webgpu backend: its masks, edge counts and ' +
+  "cut costs must equal the reference's exactly, which needs f32 logits summed in the reference's order, " +
+  "and WGSL lets a GPU fuse multiply-adds and sum in any order)";
 
 /** The `backend` parameter: `"js"` (the default when left out) or `"wasm"`, with no schema default. */
 const backendParam = v.optional(

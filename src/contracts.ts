@@ -167,6 +167,12 @@ export interface DeviceInfo {
   software: boolean;
   /** The device supports `timestamp-query`, so `kernel_time_us` is the device's own time. */
   timestamps: boolean;
+  /**
+   * The step of those timestamps where the binding coarsens them (bun-webgpu: Dawn's 65 536 ns,
+   * which it cannot switch off), in ns: a device time is then a whole number of steps, and a call
+   * shorter than one reads 0. Absent where timestamps are exact.
+   */
+  timestamp_quantum_ns?: number;
 }
 
 /**

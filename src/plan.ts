@@ -21,7 +21,7 @@ import os from "node:os";
 import path from "node:path";
 import process from "node:process";
 import type { KernelDefinition } from "./contracts.ts";
-import { SpecError } from "./errors.ts";
+import { PluginError, SpecError } from "./errors.ts";
 import { selectCases } from "./filter.ts";
 import { expandGrid, type Point } from "./grid.ts";
 import { measurementBudget } from "./limits.ts";
@@ -167,11 +167,9 @@ export async function planRun(loaded: LoadedSpec, options: PlanOptions = {}): Pr
     }
   }
   if (cases.length > maxCases) checkCaseCount(loaded, kernels.length, maxCases, cases.length);
-  warnings.push(...pluginCaseWarnings(plugins, cases));
-  if (!options.force) {
-    const running = options.filter?.length ? selectPlannedCases(cases, options.filter) : cases;
-    checkMemoryNeeds(loaded, running, os.totalmem());
-  }
+  const running = options.filter?.length ? selectPlannedCases(cases, options.filter) : cases;
+  warnings.push(...pluginCaseWarnings(plugins, running));
+  if (!options.force) checkMemoryNeeds(loaded, running, os.totalmem());
   return {
     loaded,
     kernels,
@@ -185,12 +183,21 @@ export async function planRun(loaded: LoadedSpec, options: PlanOptions = {}): Pr
   };
 }
 
-/** Each plugin's warnings about the planned cases (`checkCases`), prefixed with the plugin's name. */
+/**
+ * Each plugin's warnings about the cases that will run (`checkCases`), prefixed with the plugin's
+ * name; a hook that throws is the plugin's fault, reported as such (exit 2), not as attnbench's.
+ */
 function pluginCaseWarnings(plugins: ResolvedPlugin[], cases: CasePlan[]): string[] {
   const planned = cases.map((c) => ({ kernel: c.kernel.definition.name, params: c.params }));
-  return plugins.flatMap((p) =>
-    (p.definition.checkCases?.(p.options, planned) ?? []).map((w) => `[profiler ${p.definition.name}] ${w}`)
-  );
+  return plugins.flatMap((p) => {
+    let warnings: string[];
+    try {
+      warnings = p.definition.checkCases?.(p.options, planned) ?? [];
+    } catch (cause) {
+      throw new PluginError("PLUGIN_HOOK", p.definition.name, "checkCases", cause);
+    }
+    return warnings.map((w) => `[profiler ${p.definition.name}] ${w}`);
+  });
 }
 
 /**

@@ -302,6 +302,15 @@ describe("shapes a device cannot run are refused with the limit", () => {
     expect(() => flash.prepare(params, seededInputs(flash.shape(params), 1))).toThrow(expected);
   });
 
+  gpuTest("flash: a d too large for any tile names the largest d, with the tile it needs", async () => {
+    const tooWide = v.parse(flash.params, { seq_len: 8, d: 1500, tile: 128, backend: "webgpu" });
+    const reason = await flash.available!(tooWide);
+    expect(reason).toMatch(/d can be at most (\d+) \(with tile 1\)$/);
+    const largest = Number(/at most (\d+)/.exec(reason as string)![1]);
+    const fits = v.parse(flash.params, { seq_len: 8, d: largest, tile: 1, backend: "webgpu" });
+    expect(typeof await flash.available!(fits)).not.toBe("string");
+  });
+
   gpuTest("softmax: a head size larger than workgroup memory names the largest d", async () => {
     const params = v.parse(softmax.params, { seq_len: 2, d: 100_000, backend: "webgpu" });
     const reason = await softmax.available!(params);
@@ -331,9 +340,9 @@ describe("availability", () => {
     const result = v.safeParse(mincut.params, { seq_len: 4, d: 2, backend: "webgpu" });
     expect(result.success).toBe(false);
     expect(result.issues![0].message).toBe(
-      'mincut runs on "js" or "wasm" only, not "webgpu": its masks, edge counts and cut costs must equal the ' +
-        "reference's exactly, which needs f32 logits summed in the reference's order, and WGSL lets a GPU " +
-        "fuse multiply-adds and sum in any order",
+      '"js" or "wasm" for backend (mincut has no webgpu backend: its masks, edge counts and cut costs must ' +
+        "equal the reference's exactly, which needs f32 logits summed in the reference's order, and WGSL lets " +
+        "a GPU fuse multiply-adds and sum in any order)",
     );
     expect(v.safeParse(mincut.params, { seq_len: 4, d: 2, backend: "cuda" }).issues![0].message).toBe(
       '"js" or "wasm" for backend',
@@ -367,7 +376,7 @@ describe("availability", () => {
     );
   });
 
-  test("software adapters are marked as such", () => {
+  test("software adapters are marked as such, and bun-webgpu's coarse timestamps too", () => {
     const lavapipe = {
       vendor: "mesa",
       architecture: "software",
@@ -383,8 +392,10 @@ describe("availability", () => {
       fallback_adapter: false,
       software: true,
       timestamps: true,
+      timestamp_quantum_ns: 65_536,
     });
     const gpu = { vendor: "nvidia", architecture: "hopper", device: "", description: "NVIDIA H100" };
-    expect(describeAdapter(gpu as GPUAdapterInfo, "navigator.gpu (Deno)", true).software).toBe(false);
+    const deno = describeAdapter(gpu as GPUAdapterInfo, "navigator.gpu (Deno)", true);
+    expect([deno.software, deno.timestamp_quantum_ns]).toEqual([false, undefined]);
   });
 });

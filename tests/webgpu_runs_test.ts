@@ -55,6 +55,10 @@ describe("a webgpu run", () => {
         continue;
       }
       expect(record.kernel_time).toBe("device");
+      // bun-webgpu cannot switch off Dawn's 65.536 µs timestamp steps, and the record says so.
+      expect(record.device!.timestamp_quantum_ns).toBe(
+        record.device!.binding === "bun-webgpu" ? 65_536 : undefined,
+      );
       expect(record.kernel_median_us!).toBeGreaterThan(0);
       expect(record.kernel_median_us!).toBeLessThanOrEqual(record.median_us!);
       const samples = readCsv(path.join(outputDir, record.files[0]));

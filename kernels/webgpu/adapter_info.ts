@@ -14,6 +14,7 @@
  * @module
  */
 import type { DeviceInfo } from "../../plugin_kit.ts";
+import { TIMESTAMP_QUANTUM_NS } from "./binding.ts";
 
 /** Dawn's `WGPUBackendType_Null`, which bun-webgpu passes on as `info.backendType`. */
 const DAWN_NULL_BACKEND = 1;
@@ -67,6 +68,9 @@ export function describeAdapter(info: GPUAdapterInfo, binding: string, timestamp
     software: fallback || extra.adapterType === DAWN_CPU_ADAPTER || info.architecture === "software" ||
       SOFTWARE_NAMES.test(names),
     timestamps,
+    ...(timestamps && TIMESTAMP_QUANTUM_NS[binding]
+      ? { timestamp_quantum_ns: TIMESTAMP_QUANTUM_NS[binding] }
+      : {}),
   };
 }
 

@@ -137,14 +137,16 @@ export function tiledProblem(kernel: string, shape: TiledShape, limits: Limits):
     const fits = Math.min(Math.floor(sharedLimit / (F32_BYTES * d)), WGSL_PRIVATE_BYTES / F32_BYTES - 2 * d);
     return `${where}: ${sizes} needs ${shared} bytes of workgroup memory for a K or V tile ` +
       `(4 · keys · ${dName}); this device allows ${sharedLimit}: ` +
-      (flash && fits >= 1 ? `use a tile of at most ${fits}` : `${dName} can be at most ${largestD}`);
+      (flash && fits >= 1
+        ? `use a tile of at most ${fits}`
+        : `${dName} can be at most ${largestD}${flash ? " (with tile 1)" : ""}`);
   }
   if (privateBytes > WGSL_PRIVATE_BYTES) {
     return `${where}: ${sizes} needs ${privateBytes} bytes of private memory per invocation (its query row, ` +
       `accumulator and a tile's scores, 4 · (2 · ${dName} + keys)); WGSL promises ${WGSL_PRIVATE_BYTES}: ` +
       (flash && d <= largestD
         ? `use 2 · d + tile ≤ ${WGSL_PRIVATE_BYTES / F32_BYTES}`
-        : `${dName} can be at most ${largestD}`);
+        : `${dName} can be at most ${largestD}${flash ? " (with tile 1)" : ""}`);
   }
   const blocks = Math.ceil(n / queryBlock(n));
   return tensorProblem(where, n, shape.heads * d, shape.kv_heads * d, limits) ??

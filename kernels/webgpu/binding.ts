@@ -51,6 +51,17 @@ const NODE_PACKAGE = "webgpu";
  */
 const NODE_DAWN_FLAGS = ["disable-dawn-features=timestamp_quantization"];
 
+/**
+ * The timestamp step of each binding that coarsens timestamps, in ns: bun-webgpu keeps Dawn's.
+ *
+ * @example
+ * ```ts
+ * TIMESTAMP_QUANTUM_NS["bun-webgpu"]; // 65536
+ * TIMESTAMP_QUANTUM_NS["navigator.gpu (Deno)"]; // undefined: exact
+ * ```
+ */
+export const TIMESTAMP_QUANTUM_NS: Readonly<Record<string, number>> = { [BUN_PACKAGE]: 65_536 };
+
 const importModule: ModuleImporter = (name) => import(name);
 
 /**

@@ -99,53 +99,62 @@ export class WebGpuAttention implements KernelInstance {
     const timed = gpu.info.timestamps;
     device.pushErrorScope("out-of-memory");
     device.pushErrorScope("validation");
-    const storage = (bytes: number, usage: number) =>
-      device.createBuffer({ size: bytes, usage: USAGE.STORAGE | usage });
-    const inputBytes = [plan.q_width, plan.kv_width, plan.kv_width].map((w) => plan.seq_len * w * F32_BYTES);
-    this.#inputs = inputBytes.map((bytes) => storage(bytes, USAGE.COPY_DST)) as [
-      GPUBuffer,
-      GPUBuffer,
-      GPUBuffer,
-    ];
-    const scratch = plan.scratch_bytes.map((bytes) => storage(bytes, 0));
-    const outputBytes = plan.seq_len * plan.q_width * F32_BYTES;
-    this.#out = storage(outputBytes, USAGE.COPY_SRC);
-    this.#outputAt = timed ? STAMP_BYTES : 0;
-    this.#staging = device.createBuffer({
-      size: this.#outputAt + outputBytes,
-      usage: USAGE.MAP_READ | USAGE.COPY_DST,
-    });
-    this.#timing = timed
-      ? {
-        querySet: device.createQuerySet({ type: "timestamp", count: 2 }),
-        resolve: device.createBuffer({ size: STAMP_BYTES, usage: USAGE.QUERY_RESOLVE | USAGE.COPY_SRC }),
-      }
-      : undefined;
-    this.#buffers = [...this.#inputs, ...scratch, this.#out, this.#staging];
-    if (this.#timing) this.#buffers.push(this.#timing.resolve);
-    const module = device.createShaderModule({ code: plan.code });
-    this.#pipeline = device.createComputePipeline({
-      layout: "auto",
-      compute: { module, entryPoint: "main" },
-    });
-    this.#bindGroup = device.createBindGroup({
-      layout: this.#pipeline.getBindGroupLayout(0),
-      entries: [...this.#inputs, ...scratch, this.#out].map((buffer, binding) => ({
-        binding,
-        resource: { buffer },
-      })),
-    });
-    this.#pass = this.#timing
-      ? {
-        timestampWrites: {
-          querySet: this.#timing.querySet,
-          beginningOfPassWriteIndex: 0,
-          endOfPassWriteIndex: 1,
-        },
-      }
-      : {};
+    // The scopes are the shared device's: a binding that throws here (bun-webgpu does, for some
+    // invalid descriptors) must not leave them open to swallow every later error.
+    try {
+      const storage = (bytes: number, usage: number) =>
+        device.createBuffer({ size: bytes, usage: USAGE.STORAGE | usage });
+      const inputBytes = [plan.q_width, plan.kv_width, plan.kv_width].map((w) =>
+        plan.seq_len * w * F32_BYTES
+      );
+      this.#inputs = inputBytes.map((bytes) => storage(bytes, USAGE.COPY_DST)) as [
+        GPUBuffer,
+        GPUBuffer,
+        GPUBuffer,
+      ];
+      const scratch = plan.scratch_bytes.map((bytes) => storage(bytes, 0));
+      const outputBytes = plan.seq_len * plan.q_width * F32_BYTES;
+      this.#out = storage(outputBytes, USAGE.COPY_SRC);
+      this.#outputAt = timed ? STAMP_BYTES : 0;
+      this.#staging = device.createBuffer({
+        size: this.#outputAt + outputBytes,
+        usage: USAGE.MAP_READ | USAGE.COPY_DST,
+      });
+      this.#timing = timed
+        ? {
+          querySet: device.createQuerySet({ type: "timestamp", count: 2 }),
+          resolve: device.createBuffer({ size: STAMP_BYTES, usage: USAGE.QUERY_RESOLVE | USAGE.COPY_SRC }),
+        }
+        : undefined;
+      this.#buffers = [...this.#inputs, ...scratch, this.#out, this.#staging];
+      if (this.#timing) this.#buffers.push(this.#timing.resolve);
+      const module = device.createShaderModule({ code: plan.code });
+      this.#pipeline = device.createComputePipeline({
+        layout: "auto",
+        compute: { module, entryPoint: "main" },
+      });
+      this.#bindGroup = device.createBindGroup({
+        layout: this.#pipeline.getBindGroupLayout(0),
+        entries: [...this.#inputs, ...scratch, this.#out].map((buffer, binding) => ({
+          binding,
+          resource: { buffer },
+        })),
+      });
+      this.#pass = this.#timing
+        ? {
+          timestampWrites: {
+            querySet: this.#timing.querySet,
+            beginningOfPassWriteIndex: 0,
+            endOfPassWriteIndex: 1,
+          },
+        }
+        : {};
+    } catch (error) {
+      for (let scope = 0; scope < 2; scope++) device.popErrorScope().catch(() => {});
+      throw error;
+    }
     this.#creation = Promise.all([device.popErrorScope(), device.popErrorScope()]);
-    const host = new ArrayBuffer(this.#outputAt + outputBytes);
+    const host = new ArrayBuffer(this.#outputAt + plan.seq_len * plan.q_width * F32_BYTES);
     this.#host = new Uint8Array(host);
     this.#stamps = new Uint32Array(host, 0, this.#outputAt / F32_BYTES);
     this.output = new Float32Array(host, this.#outputAt, plan.seq_len * plan.q_width);

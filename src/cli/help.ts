@@ -59,7 +59,7 @@ Where results go:
 Options:
   --out DIR          results folder for this run (refused if it holds an earlier run)
   --resume           continue the run in --out DIR (else the spec's latest run): keep its ok
-                     cases as measured, run the failed and missing ones; refused if the spec
+                     cases as measured, run the failed, skipped and missing ones; refused if the spec
                      changed (bench.timeout_ms and bench.memory_limit_mb may change)
   --force            replace the earlier run in --out DIR, and run cases whose kernel's
                      memory() estimate exceeds what a case may use here (refused otherwise);

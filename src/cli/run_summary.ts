@@ -130,7 +130,11 @@ export function formatSeal(seal: Seal): string {
 export function deviceLine(device: DeviceInfo): string {
   const name = device.description || [device.vendor, device.architecture].filter(Boolean).join(" ") ||
     "unnamed adapter";
-  const clock = device.timestamps ? "" : "; no timestamp-query, so kernel_time_us is wall time";
+  const clock = !device.timestamps
+    ? "; no timestamp-query, so kernel_time_us is wall time"
+    : device.timestamp_quantum_ns
+    ? `; device times in steps of ${device.timestamp_quantum_ns / 1000} µs (${device.binding} rounds them)`
+    : "";
   const software = device.software ? " — a software adapter: its times are not a GPU's" : "";
   return `device: ${device.api} ${name} via ${device.binding}${software}${clock}`;
 }
