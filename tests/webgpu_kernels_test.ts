@@ -244,6 +244,17 @@ describe("a webgpu instance", () => {
     instance.dispose!();
   });
 
+  gpuTest("dispose() during a call lets the call finish with its output; later calls throw", async () => {
+    const { instance, inputs } = await prepare(flash, { seq_len: 33, d: 8, tile: 8 }, 3);
+    await instance.run();
+    const pending = instance.run();
+    instance.dispose!();
+    await pending;
+    const shape = { seq_len: 33, heads: 1, kv_heads: 1, head_dim: 8, causal: false };
+    expect(worstError(instance.output, reference(inputs, shape))).toBeLessThanOrEqual(TOLERANCE);
+    await expect(instance.run()).rejects.toThrow("run() after dispose()");
+  });
+
   gpuTest(
     "makes its GPU objects in prepare and none per call; fails clearly once disposed or lost",
     async () => {

@@ -207,6 +207,7 @@ export class WebGpuAttention implements KernelInstance {
       this.#deviceNs = this.#timing ? this.#elapsedNs() : undefined;
     } finally {
       this.#busy = false;
+      if (this.#disposed) this.#destroy();
     }
   };
 
@@ -215,10 +216,16 @@ export class WebGpuAttention implements KernelInstance {
     return this.#deviceNs;
   }
 
-  /** Destroys the instance's buffers and query set; later calls throw. */
+  /** Destroys the instance's buffers and query set (after the call in flight, if any); later calls throw. */
   dispose(): void {
     if (this.#disposed) return;
     this.#disposed = true;
+    // A call in flight still maps the staging buffer: destroying it under the call makes Deno
+    // reject with a bare OperationError and bun-webgpu crash the process, so that call's end does it.
+    if (!this.#busy) this.#destroy();
+  }
+
+  #destroy(): void {
     for (const buffer of this.#buffers) buffer.destroy();
     this.#timing?.querySet.destroy();
   }
