@@ -8,7 +8,7 @@ import { sha256Hex } from "../src/hash.ts";
 import { manifestRecordSha256 } from "../src/output/manifest.ts";
 import { GENESIS } from "../src/witness/entry.ts";
 import { verifyResults } from "../src/witness/verify.ts";
-import { STUDY_SPEC } from "./support/specs.ts";
+import { STUDY_SETTINGS, STUDY_SPEC } from "./support/specs.ts";
 import { tempDir, writeSpec } from "./support/temp.ts";
 
 let out = "";
@@ -38,14 +38,7 @@ describe("the min-cut study outputs", () => {
       "setting,coherence_delta,kv_cache_reduction,peak_mem_reduction,energy_reduction,p95_latency_us,accuracy,config_hash",
     );
     const rows = csv(path.join(out, "csv", "results.csv"));
-    expect(rows.map((r) => r.setting)).toEqual([
-      "epsonly_t0",
-      "epsonly_t2",
-      "mincut_l0.5_t0",
-      "mincut_l0.5_t2",
-      "mincut_l1000_t0",
-      "mincut_l1000_t2",
-    ]);
+    expect(rows.map((r) => r.setting)).toEqual(STUDY_SETTINGS);
     for (const r of rows) {
       expect(Number(r.coherence_delta)).toBeLessThanOrEqual(0);
       expect(Number(r.kv_cache_reduction)).toBeGreaterThan(0);

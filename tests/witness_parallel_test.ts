@@ -9,19 +9,11 @@ import { readManifest } from "../src/output/run_folder.ts";
 import { type VerifyResult, verifyResults, type VerifyWitnessOptions } from "../src/witness/verify.ts";
 import { replayThreads } from "../src/witness/replay_schedule.ts";
 import { runCli } from "./support/cli_process.ts";
-import { STUDY_SPEC } from "./support/specs.ts";
+import { STUDY_SETTINGS, STUDY_SPEC } from "./support/specs.ts";
 import { ROOT, tempDir, writeSpec } from "./support/temp.ts";
 
-/** The study's run folder (six chains in bundle order, two cases of three lines each). */
+/** The study's run folder (six chains, STUDY_SETTINGS in bundle order, two cases of three lines each). */
 let out = "";
-const CHAINS = [
-  "epsonly_t0",
-  "epsonly_t2",
-  "mincut_l0.5_t0",
-  "mincut_l0.5_t2",
-  "mincut_l1000_t0",
-  "mincut_l1000_t2",
-];
 
 beforeAll(async () => {
   const dir = tempDir();
@@ -66,9 +58,9 @@ describe("the witness re-run on several threads", () => {
     );
     expect(starts).toEqual([[6, 36, 2]]);
     expect(chains.map(([, position, total, lines]) => [position, total, lines])).toEqual(
-      CHAINS.map((_, i) => [i + 1, 6, 6]),
+      STUDY_SETTINGS.map((_, i) => [i + 1, 6, 6]),
     );
-    expect(chains.map(([name]) => name).sort()).toEqual([...CHAINS].sort());
+    expect(chains.map(([name]) => name).sort()).toEqual([...STUDY_SETTINGS].sort());
   });
 
   test("a tampered line in a later chain is reported as sequentially", async () => {

@@ -7,8 +7,8 @@
  * and prints the adapter its figures come from. This is the GPU peer of attnbench's `webgpu`
  * backend.
  *
- * WebGPU comes from `navigator.gpu` (Deno) or, on Bun, from `bun-webgpu`'s `setupGlobals()`, which
- * also defines the `GPUDevice` class and the other globals onnxruntime-web looks for.
+ * The device is opened as the webgpu backend opens its own (`openWebGpu`); on Bun, `bun-webgpu`'s
+ * `setupGlobals()` also defines the `GPUDevice` class and the other globals onnxruntime-web looks for.
  *
  * @example
  * ```ts
@@ -20,60 +20,43 @@
  * ```
  * @module
  */
-import { describeAdapter, nullBackendProblem } from "../../kernels/webgpu/adapter_info.ts";
-import { type AttentionInputs, type DeviceInfo, runtimeInfo } from "../../mod.ts";
+import { findWebGpu } from "../../kernels/webgpu/binding.ts";
+import { openWebGpu } from "../../kernels/webgpu/device.ts";
+import { type AttentionInputs, type DeviceInfo, runtimeInfo, runtimeName } from "../../mod.ts";
 import { detectPeer, firstLine, type InProcess, type Instance, requirePeer } from "./implementation.ts";
 import { onnxInstance, type OrtModule } from "./onnxruntime.ts";
 
 const PACKAGE = "onnxruntime-web";
 const ENTRY = "onnxruntime-web/webgpu";
 /** What the provider asks of a device it opens itself, where the adapter has it. */
-const FEATURES: string[] = ["timestamp-query", "shader-f16", "subgroups"];
+const FEATURES: GPUFeatureName[] = ["timestamp-query", "shader-f16", "subgroups"];
 
 /** The device, from a successful `detect` until `close`. */
 let device: GPUDevice | undefined;
 /** What the adapter said of itself, kept after `close` for the printed tables. */
 let info: DeviceInfo | undefined;
 
-/** `navigator.gpu` and where it came from, or why this runtime has none. */
-async function webGpu(): Promise<{ gpu: GPU; binding: string; where: string } | string> {
-  const { runtime, version } = runtimeInfo();
-  const name = `${runtime[0].toUpperCase()}${runtime.slice(1)}`;
-  const where = `${name} ${version}`;
-  if (runtime === "bun" && navigator.gpu === undefined) {
-    const specifier = "bun-webgpu";
-    try {
-      const { setupGlobals } = await import(specifier) as { setupGlobals(): Promise<void> };
-      await setupGlobals();
-    } catch (error) {
-      return `no WebGPU on ${where}: cannot load bun-webgpu: ${firstLine(error)}`;
-    }
-  }
-  if (navigator.gpu === undefined) return `no WebGPU on ${where}: navigator.gpu is undefined`;
-  return { gpu: navigator.gpu, binding: runtime === "bun" ? "bun-webgpu" : `navigator.gpu (${name})`, where };
-}
-
-/** Opens the device on the default adapter, or says why there is none. */
+/**
+ * Opens the device on the default adapter as the webgpu backend does (kernels/webgpu/device.ts),
+ * with the provider's features, or says why there is none. On Bun, bun-webgpu's globals come
+ * first: onnxruntime-web looks up `GPUDevice`, `GPUBufferUsage` and the rest there.
+ */
 async function detect(): Promise<true | string> {
   const found = await detectPeer(PACKAGE);
   if (found !== true) return found;
-  const api = await webGpu();
-  if (typeof api === "string") return api;
-  const adapter = await api.gpu.requestAdapter();
-  const where = `${api.binding}, ${api.where}`;
-  if (adapter === null) return `no WebGPU adapter: requestAdapter() returned null (${where})`;
-  const unusable = nullBackendProblem(adapter.info);
-  if (unusable !== undefined) return `no usable WebGPU adapter (${where}): ${unusable}`;
-  const requiredLimits: Record<string, number> = {};
-  for (const name in adapter.limits) {
-    const value = (adapter.limits as unknown as Record<string, unknown>)[name];
-    if (typeof value === "number") requiredLimits[name] = value;
+  if (runtimeName() === "bun" && navigator.gpu === undefined) {
+    try {
+      const specifier = "bun-webgpu";
+      const { setupGlobals } = await import(specifier) as { setupGlobals(): Promise<void> };
+      await setupGlobals();
+    } catch (error) {
+      return `no WebGPU on Bun ${runtimeInfo().version}: cannot load bun-webgpu: ${firstLine(error)}`;
+    }
   }
-  const requiredFeatures = FEATURES.filter((f) =>
-    adapter.features.has(f as GPUFeatureName)
-  ) as GPUFeatureName[];
-  device = await adapter.requestDevice({ requiredFeatures, requiredLimits });
-  info = describeAdapter(adapter.info, api.binding, device.features.has("timestamp-query"));
+  const opened = await openWebGpu(findWebGpu, FEATURES);
+  if (typeof opened === "string") return opened;
+  device = opened.device;
+  info = opened.info;
   return true;
 }
 

@@ -90,16 +90,20 @@ export function readyWebGpu(kernel: string): WebGpu {
 
 /**
  * Opens an adapter and a device of its own (not the shared one): the device, or the reason there
- * is none. {@link gpuAvailability} opens the shared one with it; tests open their own to lose it.
+ * is none. It asks for each of `features` the adapter has (by default `timestamp-query`) and for
+ * every limit at the adapter's value. {@link gpuAvailability} opens the shared one with it; tests
+ * open their own to lose it; the bench opens one for onnxruntime-web with the features it uses.
  *
  * @example
  * ```ts
  * const gpu = await openWebGpu();
  * if (typeof gpu !== "string") gpu.device.destroy(); // gpu.lost is set soon after
+ * const ort = await openWebGpu(findWebGpu, ["timestamp-query", "shader-f16", "subgroups"]);
  * ```
  */
 export async function openWebGpu(
   find: () => Promise<WebGpuBinding | string> = findWebGpu,
+  features: readonly GPUFeatureName[] = ["timestamp-query"],
 ): Promise<WebGpu | string> {
   const found = await find();
   if (typeof found === "string") return found;
@@ -113,13 +117,11 @@ export async function openWebGpu(
   if (!adapter) return `no WebGPU adapter: requestAdapter() returned null (${where})`;
   const unusable = nullBackendProblem(adapter.info);
   if (unusable) return `no usable WebGPU adapter (${where}): ${unusable}`;
-  const timestamps = adapter.features.has("timestamp-query");
+  const requiredFeatures = features.filter((feature) => adapter.features.has(feature));
+  const timestamps = requiredFeatures.includes("timestamp-query");
   let device: GPUDevice;
   try {
-    device = await adapter.requestDevice({
-      requiredFeatures: timestamps ? ["timestamp-query"] : [],
-      requiredLimits: adapterLimits(adapter),
-    });
+    device = await adapter.requestDevice({ requiredFeatures, requiredLimits: adapterLimits(adapter) });
   } catch (error) {
     return `the WebGPU adapter "${adapter.info.description}" (${where}) gave no device: ${firstLine(error)}`;
   }

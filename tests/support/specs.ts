@@ -88,3 +88,16 @@ inputs:
 bench: { min_samples: 2, max_samples: 20, min_time_ms: 1, max_time_ms: 50, warmup: 1 }
 plugins: [latency, coherence, mincut-study]
 `;
+
+/**
+ * The settings of {@link STUDY_SPEC}, in the study's order: each is a row of its csv/results.csv
+ * and a witness chain (eps-only runs only at λ 0.5, so it has no λ in its name).
+ */
+export const STUDY_SETTINGS: readonly string[] = [
+  "epsonly_t0",
+  "epsonly_t2",
+  "mincut_l0.5_t0",
+  "mincut_l0.5_t2",
+  "mincut_l1000_t0",
+  "mincut_l1000_t2",
+];
