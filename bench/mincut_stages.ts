@@ -6,8 +6,10 @@
  *    JS path does: widened to f64 on V8): logits (JS f32 and wasm SIMD, bit-identical),
  *    the gate (eps pruning and the two-hop bound, or graph and Dinic when the bound cannot decide;
  *    JS on both backends, the wasm one writing its mask into wasm memory), the hysteresis and kept
- *    count, the masked softmax (JS `Math.exp` and wasm, bit-identical) and weights × V (JS f32 and
- *    wasm SIMD, bit-identical).
+ *    count, the masked softmax and weights × V (bit-identical: JS `Math.exp` and f32 in one pass per
+ *    row; wasm as two stages, its exp and SIMD).
+ *    Then the JS logits' cost per multiply-add, exact (every product and sum rounded to f32, as the
+ *    reference does) and, for scale, the same loop unrounded in f64.
  * 2. Whole calls over n = 64 … 1024 (d fixed): `mincut` (reference) and `softmax` on each backend,
  *    interleaved call by call, with the ratio mincut / softmax per backend.
  *
@@ -22,10 +24,10 @@
 import os from "node:os";
 import * as v from "valibot";
 import { builtinKernels, inputGenerators, nearestRank, runtimeInfo } from "../mod.ts";
-import { countKept, MinCutGate } from "../kernels/mincut/gate.ts";
+import { MinCutGate } from "../kernels/mincut/gate.ts";
 import { HysteresisTracker } from "../kernels/mincut/hysteresis.ts";
 import { computeLogits } from "../kernels/mincut/logits.ts";
-import { maskedSoftmaxRows, weightsTimesV } from "../kernels/mincut/masked_attention.ts";
+import { maskedAttention, rowScratch } from "../kernels/mincut/masked_attention.ts";
 import { WasmMincut } from "../kernels/mincut/wasm_mincut.ts";
 import { WideInputs, WIDEN_INPUTS } from "../kernels/mincut/wide_inputs.ts";
 import { attentionScale } from "../kernels/params.ts";
@@ -40,7 +42,7 @@ const inputsAt = (seqLen: number) =>
   inputGenerators.normal.generate({ seq_len: seqLen, q_width: d, kv_width: d }, 42, { std: 1 });
 
 /** Runs `rounds` rounds of `steps` in turn; returns each step's median in ms. */
-function timeRounds(steps: [string, () => void][], count: number): Map<string, number> {
+function timeRounds(steps: [string, () => unknown][], count: number): Map<string, number> {
   const times = new Map<string, number[]>(steps.map(([name]) => [name, []]));
   for (let round = 0; round < count; round++) {
     for (const [name, run] of steps) {
@@ -53,15 +55,14 @@ function timeRounds(steps: [string, () => void][], count: number): Map<string, n
 }
 
 /** The reference variant's stages at (n, d), in the order a call runs them. */
-function stageSteps(): [string, () => void][] {
+function stageSteps(): [string, () => unknown][] {
   const inputs = inputsAt(n);
   // The JS stages read what the kernel's JS path reads on this engine (./kernels/mincut/wide_inputs.ts).
   const js = WIDEN_INPUTS ? new WideInputs(n, d).load(inputs) : inputs;
   const scale = attentionScale(d);
   const logits = new Float32Array(n * n);
-  const weights = new Float32Array(n * n);
   const output = new Float32Array(n * d);
-  const keys = new Int32Array(n);
+  const rows = rowScratch(n);
   const options = { lambda: 0.5, eps: 0.01, variant: "reference" } as const;
   const gate = new MinCutGate(n, options);
   const tracker = new HysteresisTracker(2, n * n);
@@ -76,17 +77,59 @@ function stageSteps(): [string, () => void][] {
     ["gate (into wasm memory)", () => wasmGate.apply(wasm.logits)],
     ["hysteresis + kept (js)", () => {
       applied = tracker.apply(gate.keepMask);
-      countKept(applied);
+      return tracker.kept;
     }],
     ["hysteresis + kept (wasm)", () => wasm.hysteresis(2)],
-    ["masked softmax (js)", () => {
-      weights.set(logits);
-      maskedSoftmaxRows(weights, applied, n);
-    }],
+    ["softmax + weights × V (js)", () => maskedAttention(logits, applied, js.v, n, d, output, rows)],
     ["masked softmax (wasm)", () => wasm.maskedSoftmax()],
-    ["weights × V (js)", () => weightsTimesV(weights, js.v, n, d, output, keys)],
     ["weights × V (wasm)", () => wasm.weightsTimesV()],
   ];
+}
+
+/**
+ * What the reference's f32 rounding costs the JS logits on this engine: ns per multiply-add of
+ * the kernel's exact loop, and of the same loop (four keys a pass, same inputs) in plain f64.
+ */
+function printRoundingCost(): void {
+  const inputs = inputsAt(n);
+  const { q, k } = WIDEN_INPUTS ? new WideInputs(n, d).load(inputs) : inputs;
+  const logits = new Float32Array(n * n);
+  const scale = attentionScale(d);
+  const times = timeRounds([
+    ["exact", () => computeLogits(q, k, d, n, logits, scale)],
+    ["f64", () => unroundedLogits(q, k, logits)],
+  ], rounds);
+  const perMac = (name: string) => (times.get(name)! * 1e6) / (n * n * d);
+  console.log(
+    `  logits per multiply-add: ${perMac("exact").toFixed(2)} ns exact f32, ${perMac("f64").toFixed(2)} ns ` +
+      `unrounded f64 (the same loop, for scale: ${(perMac("exact") / perMac("f64")).toFixed(1)}×)`,
+  );
+}
+
+/** {@link printRoundingCost}'s f64 loop: the kernel's logits loop without `Math.fround`. */
+function unroundedLogits(
+  q: Float32Array | Float64Array,
+  k: Float32Array | Float64Array,
+  out: Float32Array,
+): void {
+  for (let i = 0; i < n; i++) {
+    const qi = i * d;
+    for (let j = 0; j + 3 < n; j += 4) {
+      const k0 = j * d, k1 = k0 + d, k2 = k1 + d, k3 = k2 + d;
+      let s0 = 0, s1 = 0, s2 = 0, s3 = 0;
+      for (let h = 0; h < d; h++) {
+        const x = q[qi + h];
+        s0 += x * k[k0 + h];
+        s1 += x * k[k1 + h];
+        s2 += x * k[k2 + h];
+        s3 += x * k[k3 + h];
+      }
+      out[i * n + j] = s0;
+      out[i * n + j + 1] = s1;
+      out[i * n + j + 2] = s2;
+      out[i * n + j + 3] = s3;
+    }
+  }
 }
 
 /** Whole `mincut` (reference) and `softmax` calls at `seqLen` on both backends. */
@@ -111,6 +154,7 @@ const stages = stageSteps();
 timeRounds(stages, 3); // warm-up
 console.log(`\nstages at n = ${n} (median ms)`);
 for (const [stage, time] of timeRounds(stages, rounds)) console.log(`  ${stage.padEnd(26)}${ms(time)}`);
+printRoundingCost();
 
 console.log("\nwhole calls (median ms) and mincut / softmax on the same backend");
 console.log(

@@ -55,10 +55,10 @@ import * as v from "valibot";
 import type { AttentionInputs, KernelDefinition, KernelInstance } from "../plugin_kit.ts";
 import { attentionScale, dim } from "./params.ts";
 import { WasmMincut } from "./mincut/wasm_mincut.ts";
-import { countKept, CUT_VARIANTS, gateBytes, MinCutGate } from "./mincut/gate.ts";
+import { CUT_VARIANTS, gateBytes, MinCutGate } from "./mincut/gate.ts";
 import { hysteresisBytes, HysteresisTracker } from "./mincut/hysteresis.ts";
 import { checkLength, computeLogits } from "./mincut/logits.ts";
-import { maskedSoftmaxRows, weightsTimesV } from "./mincut/masked_attention.ts";
+import { maskedAttention, rowScratch, rowScratchBytes } from "./mincut/masked_attention.ts";
 import { type Operands, WideInputs, WIDEN_INPUTS } from "./mincut/wide_inputs.ts";
 
 const tauMessage = "a non-negative integer for tau";
@@ -137,7 +137,7 @@ const mincut: MincutKernel = {
     let js = take(inputs);
     const logits = wasm ? wasm.logits : new Float32Array(n * n);
     const output = wasm ? wasm.output : new Float32Array(n * d);
-    const keys = new Int32Array(wasm ? 0 : n);
+    const rows = rowScratch(wasm ? 0 : n);
     const scale = attentionScale(d);
     const gate = new MinCutGate(n, p, wasm?.rawMask);
     const tracker = wasm ? undefined : new HysteresisTracker(p.tau, n * n);
@@ -159,9 +159,8 @@ const mincut: MincutKernel = {
           computeLogits(js.q, js.k, d, n, logits, scale);
           gate.apply(logits);
           applied = tracker!.apply(gate.keepMask);
-          kept = countKept(applied);
-          maskedSoftmaxRows(logits, applied, n);
-          weightsTimesV(logits, js.v, n, d, output, keys);
+          kept = tracker!.kept;
+          maskedAttention(logits, applied, js.v, n, d, output, rows);
         }
       },
       stats: () => ({ edges_kept: kept, edges_total: n * n, cut_cost: gate.cutCost }),
@@ -182,21 +181,22 @@ function checkInputs(inputs: AttentionInputs, n: number, d: number): void {
 }
 
 /**
- * Scratch bytes a prepared instance holds. JS path: the n² f32 logits (reused as weights), the
- * gate's mask, graph and Dinic buffers, the hysteresis mask and counts, one row's key indices and,
+ * Scratch bytes a prepared instance holds. JS path: the n² f32 logits, the gate's mask, graph and
+ * Dinic buffers, the hysteresis mask and counts, one row's attended keys and weights and,
  * on V8, the widened copies of Q, K and V (./mincut/wide_inputs.ts). wasm: its memory
  * (./mincut/wasm_mincut.ts, which also holds the gate's mask and the hysteresis) and the gate's
  * graph and Dinic buffers.
  *
  * @example
  * ```ts
- * scratchBytes({ seq_len: 4, d: 2, variant: "eps-only", backend: "js" }); // 64 + 16 + 80 + 16 (+ 192 on V8)
+ * scratchBytes({ seq_len: 4, d: 2, variant: "eps-only", backend: "js" }); // 64 + 16 + 80 + 32 (48 and + 192 on V8)
  * ```
  */
 export function scratchBytes(p: Pick<MincutParams, "seq_len" | "d" | "variant" | "backend">): number {
   const n = p.seq_len;
   const gate = gateBytes(n, p.variant);
   if (p.backend === "wasm") return WasmMincut.bytes(n, p.d) + gate - n * n;
-  const jsOnly = n * n * BYTES + n * Int32Array.BYTES_PER_ELEMENT + WideInputs.bytes(n, p.d);
+  const rowLists = rowScratchBytes(n);
+  const jsOnly = n * n * BYTES + rowLists + WideInputs.bytes(n, p.d);
   return jsOnly + gate + hysteresisBytes(n * n);
 }

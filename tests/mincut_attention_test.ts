@@ -2,7 +2,12 @@ import { describe, expect, test } from "bun:test";
 import mincut from "../kernels/mincut.ts";
 import softmax from "../kernels/softmax.ts";
 import { computeLogits } from "../kernels/mincut/logits.ts";
-import { maskedSoftmaxRows, weightsTimesV } from "../kernels/mincut/masked_attention.ts";
+import {
+  maskedAttention,
+  maskedSoftmaxRows,
+  rowScratch,
+  weightsTimesV,
+} from "../kernels/mincut/masked_attention.ts";
 import type { AttentionInputs } from "../src/contracts.ts";
 import { MAKE_QKV_4_3_SOFTMAX } from "./support/reference_vectors.ts";
 
@@ -101,6 +106,37 @@ describe("masked softmax and weights × V (ruvector §1.4)", () => {
       const expected = literalAttention(logits, mask, v, n, d);
       expect(Array.from(weights)).toEqual(Array.from(expected.weights));
       expect(Array.from(out)).toEqual(Array.from(expected.out));
+    }
+  });
+
+  test("maskedAttention equals the literal steps bit for bit, with kept ±∞, NaN and underflowing logits", () => {
+    // Special logits kept by the mask (as the hysteresis can keep them): +∞ (its row's max, so
+    // every weight NaN → 0), −∞, NaN (a NaN sum: no division, weights NaN → 0) and −200 (its exp
+    // underflows to a weight of 0, which weights × V must skip); V rows with NaN behind them.
+    let state = 21;
+    const random = () => (state = (Math.imul(state, 1664525) + 1013904223) >>> 0) / 2 ** 32;
+    const special = [Infinity, -Infinity, NaN, -200];
+    for (let trial = 0; trial < 60; trial++) {
+      const n = 1 + Math.floor(random() * 13);
+      const d = 1 + Math.floor(random() * 19);
+      const logits = Float32Array.from(
+        { length: n * n },
+        () => random() < 0.08 ? special[Math.floor(random() * 4)] : random() * 8 - 4,
+      );
+      const mask = Uint8Array.from({ length: n * n }, () => (random() < 0.5 ? 0 : random() < 0.5 ? 1 : 3));
+      const v = Float32Array.from(
+        { length: n * d },
+        () => random() < 0.03 ? NaN : Math.fround(random() * 2 - 1),
+      );
+      const expected = literalAttention(logits, mask, v, n, d);
+      const bits = (x: Float32Array) => Array.from(new Uint32Array(x.buffer));
+      for (const values of [v, Float64Array.from(v)]) {
+        const scores = logits.slice();
+        const out = new Float32Array(n * d).fill(7);
+        maskedAttention(scores, mask, values, n, d, out, rowScratch(n + 2));
+        expect(bits(out)).toEqual(bits(expected.out));
+        expect(bits(scores)).toEqual(bits(logits)); // the scores are left as they were
+      }
     }
   });
 

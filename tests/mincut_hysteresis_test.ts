@@ -55,8 +55,52 @@ describe("HysteresisTracker (ruvector §1.5)", () => {
     expect(hysteresisBytes(3)).toBe(15);
   });
 
+  test("agrees with a plain per-entry model, kept count included, over repeated and changing masks", () => {
+    // Repeats exercise the unchanged-mask shortcut, changes the per-entry step; odd lengths and an
+    // unaligned raw view exercise the word comparison's tail and its byte fallback.
+    let seed = 7;
+    const random = () => (seed = (Math.imul(seed, 1103515245) + 12345) >>> 0) / 2 ** 32;
+    for (const [tau, length, offset] of [[2, 16, 0], [3, 13, 1], [1, 7, 0], [0, 64, 3]] as const) {
+      const tracker = new HysteresisTracker(tau, length);
+      const model = { stable: new Uint8Array(length), counts: new Uint32Array(length), started: false };
+      const storage = new Uint8Array(length + offset);
+      const raw = storage.subarray(offset);
+      for (let call = 0; call < 60; call++) {
+        if (call % 3 === 0) {
+          for (let i = 0; i < length; i++) {
+            raw[i] = random() < 0.2 ? 1 - raw[i] : raw[i];
+          }
+        }
+        if (call % 7 === 5) raw[Math.floor(random() * length)] = 2; // any nonzero value means kept
+        applyModel(model, raw, tau);
+        const stable = tracker.apply(raw);
+        expect(text(stable)).toBe(text(model.stable));
+        expect(tracker.kept).toBe(model.stable.reduce((sum, x) => sum + x, 0));
+      }
+    }
+  });
+
   test("rejects a negative or fractional tau", () => {
     expect(() => new HysteresisTracker(-1)).toThrow("tau is -1, expected a non-negative integer");
     expect(() => new HysteresisTracker(1.5)).toThrow("tau is 1.5");
   });
 });
+
+/** The reference's per-entry rule, written plainly (ruvector.md §1.5), for the agreement test. */
+function applyModel(
+  model: { stable: Uint8Array; counts: Uint32Array; started: boolean },
+  raw: Uint8Array,
+  tau: number,
+): void {
+  for (let i = 0; i < raw.length; i++) {
+    const value = raw[i] !== 0 ? 1 : 0;
+    if (!model.started || value === model.stable[i]) {
+      model.stable[i] = value;
+      model.counts[i] = 0;
+    } else if (++model.counts[i] >= tau) {
+      model.stable[i] = value;
+      model.counts[i] = 0;
+    }
+  }
+  model.started = true;
+}

@@ -4,7 +4,7 @@ import mincut, { type MincutParams, scratchBytes } from "../kernels/mincut.ts";
 import { dynamicMinCut, dynamicMinCutBestSink, epsOnlyKeepMask, MinCutGate } from "../kernels/mincut/gate.ts";
 import { hysteresisBytes } from "../kernels/mincut/hysteresis.ts";
 import { computeLogits } from "../kernels/mincut/logits.ts";
-import { WideInputs } from "../kernels/mincut/wide_inputs.ts";
+import { WideInputs, WIDEN_INPUTS } from "../kernels/mincut/wide_inputs.ts";
 import type { AttentionInputs } from "../src/contracts.ts";
 
 const bits = (mask: ArrayLike<number>): string => Array.from(mask, (x) => (x ? "1" : "0")).join("");
@@ -54,7 +54,8 @@ describe("mincut kernel definition", () => {
   test("flops 4·n²·d; memory: K/V and activations 2·n·d·4, scratch = what prepare allocates", () => {
     for (const variant of ["reference", "best-sink", "eps-only"] as const) {
       const p = params(12, 8, { variant });
-      const scratch = 12 * 12 * 4 + new MinCutGate(12, p).byteLength + hysteresisBytes(144) + 12 * 4 +
+      const scratch = 12 * 12 * 4 + new MinCutGate(12, p).byteLength + hysteresisBytes(144) +
+        12 * (4 + (WIDEN_INPUTS ? 8 : 4)) +
         WideInputs.bytes(12, 8);
       expect(mincut.flops!(p)).toBe(4 * 144 * 8);
       expect(mincut.memory!(p)).toEqual({

@@ -2,20 +2,67 @@
  * The attention half of the reference `attn_mincut` (ruvector.md §1.4), in f32: a row softmax
  * in which pruned logits count as −∞, NaN weights replaced by 0 (so a fully pruned query row gets
  * all-zero weights and a zero output row, with no dense fallback), then weights × V skipping
- * zero weights.
+ * zero weights. The kernel's JS path runs both in one pass per row (`maskedAttention`);
+ * `maskedSoftmaxRows` and `weightsTimesV` are the two steps on their own, as the wasm backend
+ * runs them, for the tests that hold the two backends to the same bits.
  *
  * @example
  * ```ts
- * import { maskedSoftmaxRows, weightsTimesV } from "./masked_attention.ts";
+ * import { maskedAttention, maskedSoftmaxRows, weightsTimesV } from "./masked_attention.ts";
  * const scores = new Float32Array([1, 2, 3, 4]);
+ * const out = new Float32Array(2);
+ * maskedAttention(scores, new Uint8Array([1, 1, 0, 0]), new Float32Array([1, 2]), 2, 1, out); // out[1] = 0
  * maskedSoftmaxRows(scores, new Uint8Array([1, 1, 0, 0]), 2); // row 0 sums to 1, row 1 is [0, 0]
- * weightsTimesV(scores, new Float32Array([1, 2]), 2, 1, new Float32Array(2));
+ * weightsTimesV(scores, new Float32Array([1, 2]), 2, 1, out); // the same out
  * ```
  * @module
  */
 
-/** What a pruned (index 0) and a kept (index 1) entry add to its score before the row max. */
-const PRUNED_PENALTY = new Float64Array([-Infinity, 0]);
+import { WIDEN_INPUTS } from "./wide_inputs.ts";
+
+/**
+ * Scratch for one row's attended entries: key indices and their values (scores, then weights,
+ * all f32 values), each at least `seqLen` long. Pass one to the functions here to run them
+ * without allocating.
+ *
+ * @example
+ * ```ts
+ * const scratch = rowScratch(512);
+ * maskedAttention(logits, mask, v, 512, 64, out, scratch);
+ * ```
+ */
+export interface RowScratch {
+  keys: Int32Array;
+  values: Float32Array | Float64Array;
+}
+
+/**
+ * Allocates a {@link RowScratch} for rows of `seqLen` entries. Its values are a Float64Array
+ * where the JS path widens its inputs (V8, ./wide_inputs.ts), which multiplies them faster
+ * there, and a Float32Array on JavaScriptCore, which multiplies f32 by f32 in f32 registers.
+ *
+ * @example
+ * ```ts
+ * rowScratch(4).keys.length; // 4
+ * ```
+ */
+export function rowScratch(seqLen: number): RowScratch {
+  const values = WIDEN_INPUTS ? new Float64Array(seqLen) : new Float32Array(seqLen);
+  return { keys: new Int32Array(seqLen), values };
+}
+
+/**
+ * Bytes a {@link rowScratch} of `seqLen` allocates on this engine.
+ *
+ * @example
+ * ```ts
+ * rowScratchBytes(4); // 48 on V8, 32 on JavaScriptCore
+ * ```
+ */
+export function rowScratchBytes(seqLen: number): number {
+  const { keys, values } = rowScratch(0);
+  return seqLen * (keys.BYTES_PER_ELEMENT + values.BYTES_PER_ELEMENT);
+}
 
 /**
  * In place over a `seqLen × seqLen` row-major matrix: each row becomes `exp(x − max) / sum` over
@@ -28,48 +75,56 @@ const PRUNED_PENALTY = new Float64Array([-Infinity, 0]);
  * maskedSoftmaxRows(s, new Uint8Array([1, 1, 1, 0]), 2); // s = [0.5, 0.5, 1, 0]
  * ```
  */
-export function maskedSoftmaxRows(scores: Float32Array, mask: Uint8Array, seqLen: number): void {
-  const size = seqLen * seqLen;
-  if (scores.length !== size || mask.length !== size) {
-    throw new RangeError(
-      `scores and mask have lengths ${scores.length} and ${mask.length}, expected ${size} (seq_len ${seqLen}²)`,
-    );
+export function maskedSoftmaxRows(
+  scores: Float32Array,
+  mask: Uint8Array,
+  seqLen: number,
+  scratch: RowScratch = rowScratch(seqLen),
+): void {
+  checkSizes(scores, mask, seqLen, scratch);
+  const { keys, values } = scratch;
+  for (let row = 0; row < seqLen * seqLen; row += seqLen) {
+    const count = rowWeights(scores, mask, row, seqLen, keys, values);
+    for (let j = 0; j < seqLen; j++) scores[row + j] = 0;
+    for (let c = 0; c < count; c++) scores[row + keys[c]] = values[c];
   }
-  const penalty = PRUNED_PENALTY;
-  for (let row = 0; row < size; row += seqLen) {
-    const end = row + seqLen;
-    let max = -Infinity;
-    for (let i = row; i < end; i++) {
-      // A pruned entry reads −∞ (or NaN, from +∞ − ∞), which never raises the max; a kept one
-      // reads its score (x + 0 = x). A table lookup instead of a branch the half-random mask
-      // would mispredict every other entry.
-      const x = scores[i] + penalty[(mask[i] + 255) >> 8];
-      if (x > max) max = x;
-    }
-    // A pruned entry's exp(−∞ − max) is 0, or NaN when the whole row is pruned (max = −∞), which
-    // ends as 0 as well, and adding 0 leaves the f32 sum unchanged: so pruned entries skip exp.
-    let sum = 0;
-    for (let i = row; i < end; i++) {
-      scores[i] = mask[i] !== 0 ? Math.exp(Math.fround(scores[i] - max)) : 0;
-      sum = Math.fround(sum + scores[i]);
-    }
-    for (let i = row; i < end; i++) {
-      const w = sum > 0 ? scores[i] / sum : scores[i];
-      scores[i] = Number.isNaN(w) ? 0 : w;
-    }
+}
+
+/**
+ * The masked softmax and weights × V of `attn_mincut` in one pass per row, equal bit for bit to
+ * {@link maskedSoftmaxRows} followed by {@link weightsTimesV}, without writing the weights back:
+ * each row's attended keys and weights go straight from the softmax to the multiply. `scores`
+ * is left as it was.
+ *
+ * @example
+ * ```ts
+ * const out = new Float32Array(2);
+ * maskedAttention(new Float32Array([0, 0, 5, 5]), new Uint8Array([1, 1, 1, 0]), new Float32Array([2, 4]), 2, 1, out);
+ * // out = [3, 2]
+ * ```
+ */
+export function maskedAttention(
+  scores: Float32Array,
+  mask: Uint8Array,
+  v: Float32Array | Float64Array,
+  seqLen: number,
+  d: number,
+  out: Float32Array,
+  scratch: RowScratch = rowScratch(seqLen),
+): void {
+  checkSizes(scores, mask, seqLen, scratch);
+  checkProductSizes(v, seqLen, d, out);
+  const { keys, values } = scratch;
+  for (let i = 0; i < seqLen; i++) {
+    const count = rowWeights(scores, mask, i * seqLen, seqLen, keys, values);
+    accumulateRow(keys, values, count, v, d, out, i * d);
   }
 }
 
 /**
  * `out = weights × V` in f32: `out[i·d+h] += w[i][j] · v[j·d+h]` for i, then j ascending, then h,
  * skipping every (i, j) whose weight is 0 (so non-finite values in unattended V rows never leak).
- * `v` holds f32 values: V itself or its Float64Array copy (./wide_inputs.ts). Each output value
- * takes in its keys in the same order either way; only the loop differs with the engine's strength:
- * over the copy (V8), eight output values at a time stay in registers across all the row's keys;
- * over V itself (JavaScriptCore, which keeps f32 in registers), four keys at a time pass over the
- * output row.
- * `keys` is scratch for one row's attended key indices (at least `seqLen` long); pass it to avoid
- * allocating.
+ * `v` holds f32 values: V itself or its Float64Array copy (./wide_inputs.ts).
  *
  * @example
  * ```ts
@@ -84,104 +139,142 @@ export function weightsTimesV(
   seqLen: number,
   d: number,
   out: Float32Array,
-  keys: Int32Array = new Int32Array(seqLen),
+  scratch: RowScratch = rowScratch(seqLen),
 ): void {
-  if (weights.length !== seqLen * seqLen || v.length !== seqLen * d || out.length !== seqLen * d) {
+  if (weights.length !== seqLen * seqLen) {
     throw new RangeError(
-      `weights, v and out have lengths ${weights.length}, ${v.length} and ${out.length}, ` +
-        `expected ${seqLen * seqLen}, ${seqLen * d} and ${seqLen * d} (seq_len ${seqLen}, d ${d})`,
+      `weights has length ${weights.length}, expected ${seqLen * seqLen} (seq_len ${seqLen}²)`,
     );
   }
-  if (keys.length < seqLen) {
-    throw new RangeError(`keys has length ${keys.length}, expected at least ${seqLen}`);
-  }
-  if (v instanceof Float64Array) {
-    weightedRows(weights, v, seqLen, d, out, keys);
-    return;
-  }
-  out.fill(0);
+  checkScratch(scratch, seqLen);
+  checkProductSizes(v, seqLen, d, out);
+  const { keys, values } = scratch;
   for (let i = 0; i < seqLen; i++) {
     const row = i * seqLen;
-    const count = attendedKeys(weights, row, seqLen, keys);
-    accumulateRow(weights, row, keys, count, v, d, out, i * d);
+    let count = 0;
+    for (let j = 0; j < seqLen; j++) {
+      const w = weights[row + j];
+      keys[count] = j;
+      values[count] = w;
+      count += Number(w !== 0); // without a branch: half-pruned rows would mispredict
+    }
+    accumulateRow(keys, values, count, v, d, out, i * d);
   }
 }
 
 /**
- * {@link weightsTimesV} over V's Float64Array copy: per row, its attended keys, then eight output
- * values at a time whose f32 sums stay in registers across all those keys, each stored once (one
- * at a time for the last d mod 8). One function for the whole matrix: V8 optimises it whole after
- * a few calls, where helpers called per row stayed slower.
+ * The attended keys and f32 weights of one row of the masked softmax, into `keys[0..count)` and
+ * `values[0..count)`; returns count. Kept entries are listed first (without a branch: the
+ * half-random mask would mispredict one at every other entry), so exp, the sum and the division
+ * visit only them. Pruned entries count as −∞ in the reference, so they never raise the max, add
+ * exp(−∞) = 0 to the f32 sum (leaving it unchanged) and get weight 0. A kept NaN never raises
+ * the max either (the reference's f32::max ignores NaN), but it makes the sum NaN: as in the
+ * reference, that row is then not divided (its other weights stay exp(x − max)) and the NaN
+ * weight itself is 0. Weights of 0 are dropped from the list, as weights × V skips them.
  */
-function weightedRows(
-  weights: Float32Array,
-  v: Float64Array,
+function rowWeights(
+  scores: Float32Array,
+  mask: Uint8Array,
+  row: number,
   n: number,
-  d: number,
-  out: Float32Array,
   keys: Int32Array,
-): void {
-  const f32 = Math.fround;
-  for (let i = 0; i < n; i++) {
-    const row = i * n;
-    const count = attendedKeys(weights, row, n, keys);
-    const oi = i * d;
-    let h = 0;
-    for (; h + 7 < d; h += 8) {
-      let o0 = 0, o1 = 0, o2 = 0, o3 = 0, o4 = 0, o5 = 0, o6 = 0, o7 = 0;
-      for (let c = 0; c < count; c++) {
-        const j = keys[c];
-        const w = weights[row + j];
-        const vj = j * d + h;
-        o0 = f32(o0 + f32(w * v[vj]));
-        o1 = f32(o1 + f32(w * v[vj + 1]));
-        o2 = f32(o2 + f32(w * v[vj + 2]));
-        o3 = f32(o3 + f32(w * v[vj + 3]));
-        o4 = f32(o4 + f32(w * v[vj + 4]));
-        o5 = f32(o5 + f32(w * v[vj + 5]));
-        o6 = f32(o6 + f32(w * v[vj + 6]));
-        o7 = f32(o7 + f32(w * v[vj + 7]));
-      }
-      out[oi + h] = o0;
-      out[oi + h + 1] = o1;
-      out[oi + h + 2] = o2;
-      out[oi + h + 3] = o3;
-      out[oi + h + 4] = o4;
-      out[oi + h + 5] = o5;
-      out[oi + h + 6] = o6;
-      out[oi + h + 7] = o7;
-    }
-    for (; h < d; h++) {
-      let o = 0;
-      for (let c = 0; c < count; c++) o = f32(o + f32(weights[row + keys[c]] * v[keys[c] * d + h]));
-      out[oi + h] = o;
-    }
-  }
-}
-
-/**
- * Writes the indices j with a nonzero weight `weights[row + j]` into `keys`; returns how many.
- * Branch-free (every j is written, the count moves past the attended ones): a branch on a
- * half-pruned row is mispredicted every other entry.
- */
-function attendedKeys(weights: Float32Array, row: number, n: number, keys: Int32Array): number {
-  let count = 0;
+  values: Float32Array | Float64Array,
+): number {
+  let kept = 0;
   for (let j = 0; j < n; j++) {
-    keys[count] = j;
-    count += Number(weights[row + j] !== 0);
+    keys[kept] = j;
+    values[kept] = scores[row + j];
+    kept += (mask[row + j] + 255) >> 8; // 1 for a kept entry
+  }
+  let max = -Infinity;
+  for (let c = 0; c < kept; c++) if (values[c] > max) max = values[c];
+  let sum = 0;
+  for (let c = 0; c < kept; c++) {
+    const e = Math.fround(Math.exp(Math.fround(values[c] - max)));
+    values[c] = e;
+    sum = Math.fround(sum + e);
+  }
+  const divide = sum > 0;
+  let count = 0;
+  for (let c = 0; c < kept; c++) {
+    const w = Math.fround(divide ? values[c] / sum : values[c]);
+    keys[count] = keys[c];
+    values[count] = w;
+    count += Number(w !== 0) & Number(!Number.isNaN(w)); // a NaN weight is 0 in the reference
   }
   return count;
 }
 
 /**
- * Adds `weights[row + j] · V[j]` for the `count` keys j in `keys` to `out[oi..oi+d)`, in f32 and in
- * key order. Four keys per pass over h: each output value is loaded and stored once per four keys
- * and still receives its additions one at a time, in the same order.
+ * Adds `values[c] · V[keys[c]]` for c = 0 … count−1 to `out[oi..oi+d)` (which it first zeroes),
+ * in f32 and in list order. Only the loop differs with the engine's strength, never the order in
+ * which an output value takes in its keys: over V's Float64Array copy (V8), eight output values
+ * at a time stay in registers across all the keys, each stored once (one at a time for the last
+ * d mod 8); over V itself (JavaScriptCore, which keeps f32 in registers), four keys at a time pass
+ * over the output row.
  */
 function accumulateRow(
-  weights: Float32Array,
-  row: number,
   keys: Int32Array,
+  values: Float32Array | Float64Array,
+  count: number,
+  v: Float32Array | Float64Array,
+  d: number,
+  out: Float32Array,
+  oi: number,
+): void {
+  if (v instanceof Float64Array) registerBlocks(keys, values, count, v, d, out, oi);
+  else keyPasses(keys, values, count, v, d, out, oi);
+}
+
+/** {@link accumulateRow} over V's Float64Array copy: eight output values at a time in registers. */
+function registerBlocks(
+  keys: Int32Array,
+  values: Float32Array | Float64Array,
+  count: number,
+  v: Float64Array,
+  d: number,
+  out: Float32Array,
+  oi: number,
+): void {
+  const f32 = Math.fround;
+  let h = 0;
+  for (; h + 7 < d; h += 8) {
+    let o0 = 0, o1 = 0, o2 = 0, o3 = 0, o4 = 0, o5 = 0, o6 = 0, o7 = 0;
+    for (let c = 0; c < count; c++) {
+      const w = values[c];
+      const vj = keys[c] * d + h;
+      o0 = f32(o0 + f32(w * v[vj]));
+      o1 = f32(o1 + f32(w * v[vj + 1]));
+      o2 = f32(o2 + f32(w * v[vj + 2]));
+      o3 = f32(o3 + f32(w * v[vj + 3]));
+      o4 = f32(o4 + f32(w * v[vj + 4]));
+      o5 = f32(o5 + f32(w * v[vj + 5]));
+      o6 = f32(o6 + f32(w * v[vj + 6]));
+      o7 = f32(o7 + f32(w * v[vj + 7]));
+    }
+    out[oi + h] = o0;
+    out[oi + h + 1] = o1;
+    out[oi + h + 2] = o2;
+    out[oi + h + 3] = o3;
+    out[oi + h + 4] = o4;
+    out[oi + h + 5] = o5;
+    out[oi + h + 6] = o6;
+    out[oi + h + 7] = o7;
+  }
+  for (; h < d; h++) {
+    let o = 0;
+    for (let c = 0; c < count; c++) o = f32(o + f32(values[c] * v[keys[c] * d + h]));
+    out[oi + h] = o;
+  }
+}
+
+/**
+ * {@link accumulateRow} over V itself: four keys per pass over the output row, so each output
+ * value is loaded and stored once per four keys and still takes in its keys one at a time.
+ */
+function keyPasses(
+  keys: Int32Array,
+  values: Float32Array | Float64Array,
   count: number,
   v: Float32Array,
   d: number,
@@ -189,11 +282,11 @@ function accumulateRow(
   oi: number,
 ): void {
   const f32 = Math.fround;
+  for (let h = 0; h < d; h++) out[oi + h] = 0;
   let c = 0;
   for (; c + 3 < count; c += 4) {
-    const j0 = keys[c], j1 = keys[c + 1], j2 = keys[c + 2], j3 = keys[c + 3];
-    const w0 = weights[row + j0], w1 = weights[row + j1], w2 = weights[row + j2], w3 = weights[row + j3];
-    const v0 = j0 * d, v1 = j1 * d, v2 = j2 * d, v3 = j3 * d;
+    const w0 = values[c], w1 = values[c + 1], w2 = values[c + 2], w3 = values[c + 3];
+    const v0 = keys[c] * d, v1 = keys[c + 1] * d, v2 = keys[c + 2] * d, v3 = keys[c + 3] * d;
     for (let h = 0; h < d; h++) {
       let o = f32(out[oi + h] + f32(w0 * v[v0 + h]));
       o = f32(o + f32(w1 * v[v1 + h]));
@@ -202,8 +295,44 @@ function accumulateRow(
     }
   }
   for (; c < count; c++) {
-    const w = weights[row + keys[c]];
+    const w = values[c];
     const vj = keys[c] * d;
     for (let h = 0; h < d; h++) out[oi + h] += f32(w * v[vj + h]);
+  }
+}
+
+/** Throws a RangeError when scores or mask is not seqLen², or the scratch is too short. */
+function checkSizes(scores: Float32Array, mask: Uint8Array, seqLen: number, scratch: RowScratch): void {
+  const size = seqLen * seqLen;
+  if (scores.length !== size || mask.length !== size) {
+    throw new RangeError(
+      `scores and mask have lengths ${scores.length} and ${mask.length}, expected ${size} (seq_len ${seqLen}²)`,
+    );
+  }
+  checkScratch(scratch, seqLen);
+}
+
+/** Throws a RangeError when the scratch lists are shorter than a row. */
+function checkScratch({ keys, values }: RowScratch, seqLen: number): void {
+  if (keys.length < seqLen || values.length < seqLen) {
+    throw new RangeError(
+      `scratch keys and values have lengths ${keys.length} and ${values.length}, expected at least ${seqLen}`,
+    );
+  }
+}
+
+/** Throws a RangeError when V or the output is not seqLen × d. */
+function checkProductSizes(
+  v: Float32Array | Float64Array,
+  seqLen: number,
+  d: number,
+  out: Float32Array,
+): void {
+  if (v.length !== seqLen * d || out.length !== seqLen * d) {
+    throw new RangeError(
+      `v and out have lengths ${v.length} and ${out.length}, expected ${
+        seqLen * d
+      } (seq_len ${seqLen} × d ${d})`,
+    );
   }
 }
