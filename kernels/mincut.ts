@@ -97,7 +97,7 @@ export type MincutStats = { edges_kept: number; edges_total: number; cut_cost: n
 
 /** A prepared mincut kernel; `keepMask` is the mask the last `run()` applied (row-major, 0/1). */
 export interface MincutInstance extends KernelInstance {
-  /** The keep mask the last `run()` applied (after hysteresis): the instance's buffer, not a copy. */
+  /** The keep mask the last `run()` applied (after hysteresis): the instance's buffer, not a copy; read only. */
   readonly keepMask: Uint8Array;
   /** `edges_kept`, `edges_total` and `cut_cost` of the last `run()`. */
   stats(): MincutStats;

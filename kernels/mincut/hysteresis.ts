@@ -77,7 +77,7 @@ export class HysteresisTracker {
 
   /**
    * Advances one step with the raw 0/1 mask and returns the stable mask (the tracker's own buffer,
-   * valid until the next call). The first call, and a call whose length differs from the last,
+   * valid until the next call; read it, never write into it: the tracker keeps its count of ones). The first call, and a call whose length differs from the last,
    * store `raw` as the stable mask and return it unchanged. When no count is pending and `raw`
    * equals the stable mask (a timed loop over fixed inputs, every call after the first), nothing
    * can change: one comparison of the two masks, four entries at a time, is the whole step.

@@ -27,8 +27,9 @@ import { WIDEN_INPUTS } from "./wide_inputs.ts";
  *
  * @example
  * ```ts
- * const scratch = rowScratch(512);
- * maskedAttention(logits, mask, v, 512, 64, out, scratch);
+ * const scratch: RowScratch = rowScratch(2);
+ * const out = new Float32Array(2);
+ * maskedAttention(new Float32Array([0, 0, 5, 5]), new Uint8Array([1, 1, 1, 0]), new Float32Array([2, 4]), 2, 1, out, scratch);
  * ```
  */
 export interface RowScratch {
@@ -94,7 +95,7 @@ export function maskedSoftmaxRows(
  * The masked softmax and weights × V of `attn_mincut` in one pass per row, equal bit for bit to
  * {@link maskedSoftmaxRows} followed by {@link weightsTimesV}, without writing the weights back:
  * each row's attended keys and weights go straight from the softmax to the multiply. `scores`
- * is left as it was.
+ * is left as it was. `v` holds f32 values: V itself or its Float64Array copy (./wide_inputs.ts).
  *
  * @example
  * ```ts
@@ -206,7 +207,7 @@ function rowWeights(
 }
 
 /**
- * Adds `values[c] · V[keys[c]]` for c = 0 … count−1 to `out[oi..oi+d)` (which it first zeroes),
+ * Writes into `out[oi..oi+d)` the f32 sums of `values[c] · V[keys[c]]` for c = 0 … count−1,
  * in f32 and in list order. Only the loop differs with the engine's strength, never the order in
  * which an output value takes in its keys: over V's Float64Array copy (V8), eight output values
  * at a time stay in registers across all the keys, each stored once (one at a time for the last
